@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+//
+// The package is layered: wire types and codecs → session crypto → TLS → bus →
+// gateway / link manager → tools. Executables are thin wrappers over libraries.
+import PackageDescription
+
+/// Settings every library target of ours shares: no C type in a public signature.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-p2p",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
+        .library(name: "P2PWire", targets: ["P2PWire"]),
+        .executable(name: "p2p", targets: ["p2p"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C libraries (system modules found by pkg-config)
+        .systemLibrary(
+            name: "CSodium", path: "CModules/CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "CModules/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CLZ4", path: "CModules/CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(
+            name: "CNATS", path: "CModules/CNATS", pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]),
+
+        // MARK: - Wire types and codecs
+        .target(
+            name: "P2PIdentity",
+            swiftSettings: strict),
+        .target(
+            name: "P2PWire",
+            dependencies: [
+                "P2PIdentity", "CLZ4",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: - Tools
+        .target(
+            name: "P2PCLI",
+            dependencies: [
+                "P2PIdentity", "P2PWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "p2p",
+            dependencies: [
+                "P2PCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "CModulesSmokeTests",
+            dependencies: ["CSodium", "COpenSSL", "CLZ4", "CNATS"]),
+        .testTarget(
+            name: "P2PIdentityTests",
+            dependencies: ["P2PIdentity"]),
+        .testTarget(
+            name: "P2PWireTests",
+            dependencies: [
+                "P2PWire", "P2PIdentity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+    ]
+)

@@ -1,0 +1,12 @@
+public import ArgumentParser
+
+/// The operator's command line: `p2p <subcommand>`.
+public struct P2PCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "p2p",
+        abstract: "Operate a peer-to-peer messaging cluster: certificates, bus, membership, diagnostics.",
+        version: "0.1.0",
+        subcommands: [])
+
+    public init() {}
+}
