@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+//
+// Micro benchmarks of the core, measuring time and allocations (ordo-one package-benchmark).
+// Run from this folder: `swift package --disable-sandbox benchmark`.
+import PackageDescription
+
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let plugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+
+let package = Package(
+    name: "swift-p2p-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "WireBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PWire", package: "swift-p2p"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/WireBenchmarks",
+            plugins: [plugin]),
+    ]
+)
