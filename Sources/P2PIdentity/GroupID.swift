@@ -29,3 +29,12 @@ public struct GroupID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static func < (lhs: GroupID, rhs: GroupID) -> Bool { lhs.value < rhs.value }
 }
+
+extension GroupID: Codable {
+    /// Decodes a string, validating it.
+    public init(from decoder: any Decoder) throws {
+        self = try IdentityError.decodeString(from: decoder) { (string) throws(IdentityError) in try GroupID(string) }
+    }
+
+    public func encode(to encoder: any Encoder) throws { try IdentityError.encodeString(value, to: encoder) }
+}
