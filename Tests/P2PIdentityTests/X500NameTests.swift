@@ -15,6 +15,10 @@ import Testing
         ("O=Zürich Versicherung AG, L=Zürich, C=CH", "O=Zürich Versicherung AG, L=Zürich, C=CH"),
         ("O=alice corp, L=london, C=GB", "O=alice corp, L=london, C=GB"),
         ("O=Alice $ Co, L=London, C=GB", "O=Alice $ Co, L=London, C=GB"),
+        // The examples of docs/identities.md.
+        ("c=US,l=New   York ,o=Bank of Bob,cn=Bob,ou=Payments,st=NY",
+            "CN=Bob, OU=Payments, O=Bank of Bob, L=New York, ST=NY, C=US"),
+        (##"C=GB, L=London, O=Alice\, Corp, CN=\#1 Desk"##, ##"CN=\#1 Desk, O=Alice\, Corp, L=London, C=GB"##),
     ])
     func acceptsAndCanonicalises(input: String, canonical: String) throws {
         let name = try X500Name(input)
