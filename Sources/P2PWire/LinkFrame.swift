@@ -71,6 +71,23 @@ public struct LinkFrame: Hashable, Sendable {
 
     public var type: LinkFrameType { header.type }
 
+    /// When a Data or Unauthenticated frame expires, in milliseconds since the Unix epoch; `nil` when
+    /// it never does (expiry 0) or its type has no expiry. A gateway reads it without decrypting.
+    public var expiry: UInt64? {
+        switch body {
+        case .data(let expiry, _) where expiry != 0: expiry
+        case .unauthenticated(let message) where message.expiry != 0: message.expiry
+        default: nil
+        }
+    }
+
+    /// Whether the frame has expired at `now` (milliseconds since the Unix epoch): the expiry is in
+    /// the past. Frames without an expiry never expire.
+    public func isExpired(nowMilliseconds now: UInt64) -> Bool {
+        guard let expiry else { return false }
+        return expiry <= now
+    }
+
     /// The whole frame's size on the wire, the length field included.
     public var encodedLength: Int { LinkFrameHeader.size + body.encodedLength }
 

@@ -226,3 +226,17 @@ struct LinkFrameTests {
         #expect(error != WireError(.frameTooShort))
     }
 }
+
+@Suite("Link frame expiry")
+struct LinkFrameExpiryTests {
+    @Test("Data and Unauthenticated frames expire at their expiry; 0 and other types never do")
+    func expiry() throws {
+        let frames = try WireFixtures.everyType()
+        #expect(frames.map(\.expiry) == [nil, nil, nil, nil, nil, .max, nil, nil, 1_700_000_123_456])
+        let data = try WireFixtures.dataFrame(payload: ByteBuffer())
+        #expect(!data.isExpired(nowMilliseconds: 1_700_000_059_999))
+        #expect(data.isExpired(nowMilliseconds: 1_700_000_060_000))
+        #expect(!frames[4].isExpired(nowMilliseconds: .max))
+        #expect(!frames[0].isExpired(nowMilliseconds: .max))
+    }
+}

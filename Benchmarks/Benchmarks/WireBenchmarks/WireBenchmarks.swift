@@ -78,12 +78,13 @@ enum WireBench {
         func payload(_ size: Int, seed: UInt64) -> ByteBuffer {
             switch self {
             case .compressible:
-                // Text with some variation, like a JSON application message in authentication-only mode.
+                // JSON-like application records, as an authentication-only session carries them: a
+                // random 32-hex-digit id and amount per record, the rest repeats (lz4 ratio about 2.4).
+                var random = WireBench.randomBytes(size, seed: seed)
                 var text = ""
-                var line = 0
-                while text.utf8.count < size {
-                    text += "{\"messageId\":\"msg-\(seed)-\(line)\",\"sender\":\"O=Alice, L=London, C=GB\",\"amount\":\(line * 37 % 1000)}\n"
-                    line += 1
+                while text.utf8.count < size, let id = random.readBytes(length: 16), let amount = random.readInteger(as: UInt16.self) {
+                    let hex = id.map { String($0, radix: 16) }.joined()
+                    text += "{\"messageId\":\"\(hex)\",\"sender\":\"O=Alice, L=London, C=GB\",\"amount\":\(amount)}\n"
                 }
                 return ByteBuffer(string: String(text.utf8.prefix(size))!)
             case .random:
