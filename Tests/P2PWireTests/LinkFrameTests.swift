@@ -39,9 +39,27 @@ struct LinkFrameTests {
         var input = encoded
         let decoded = try #require(try LinkFrame.decode(from: &input))
         #expect(decoded.headerBytes == header)
+        // For every type with a sealed payload, the associated data computed before sealing is
+        // exactly the first 40 bytes of the frame that carries it.
+        for frame in try WireFixtures.everyType() where frame.type.hasSealedPayload {
+            let encodedFrame = WireFixtures.encoded(frame)
+            let sealedLength = Int(encodedFrame.getInteger(at: frame.encodedLength - sealedPayloadLength(frame) - 4, as: UInt32.self)!)
+            #expect(sealedLength == sealedPayloadLength(frame))
+            #expect(try frame.header.associatedData(sealedPayloadLength: sealedLength) == encodedFrame.getSlice(at: 0, length: 40))
+        }
         #expect(throws: WireError(.unknownFrameType)) {
             try LinkFrameHeader(type: .initiatorHello, sessionID: .zero, sequenceNumber: 0, timestamp: 0)
                 .associatedData(sealedPayloadLength: 1)
+        }
+    }
+
+    private func sealedPayloadLength(_ frame: LinkFrame) -> Int {
+        switch frame.body {
+        case .initiatorHandshake(let payload), .responderHandshake(let payload), .ack(let payload),
+            .heartbeat(let payload), .data(_, let payload):
+            payload.readableBytes
+        case .initiatorHello, .responderHello, .unauthenticated:
+            -1
         }
     }
 
@@ -173,6 +191,14 @@ struct LinkFrameTests {
             wire.setInteger(UInt32(wire.readableBytes - 4), at: 0)
             #expect(throws: WireError(.invalidUTF8)) { try LinkFrame.decode(from: &wire) }
         }
+        // A group id of 129 bytes on the wire: its u8 length could say up to 255, the limit is 128.
+        var longGroup = WireFixtures.encoded(try WireFixtures.everyType()[0])
+        longGroup.moveWriterIndex(to: 40 + 32 + 1 + 32)
+        longGroup.writeInteger(UInt8(129))
+        longGroup.writeRepeatingByte(UInt8(ascii: "g"), count: 129)
+        longGroup.setInteger(UInt32(longGroup.readableBytes - 4), at: 0)
+        #expect(throws: WireError(.fieldTooLarge)) { try LinkFrame.decode(from: &longGroup) }
+
         guard case .unauthenticated(let message) = try WireFixtures.everyType()[8].body else { return }
         var empty = message
         empty.messageID = ByteBuffer()
