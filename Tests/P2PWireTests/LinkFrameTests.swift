@@ -266,3 +266,15 @@ struct LinkFrameExpiryTests {
         #expect(!frames[0].isExpired(nowMilliseconds: .max))
     }
 }
+
+@Suite("Link frame description")
+struct LinkFrameDescriptionTests {
+    @Test("a frame's description shows its header and size, not its payload")
+    func description() throws {
+        let frame = try WireFixtures.dataFrame(payload: ByteBuffer(string: "secret-ish payload"), sequence: 9)
+        #expect(
+            frame.description
+                == "LinkFrame(data, session 0102030405060708090a0b0c0d0e0f10, sequence 9, timestamp 1700000000000, 70 bytes)")
+        #expect(!String(describing: frame).contains("736563726574"))  // hex of "secret"
+    }
+}
