@@ -63,6 +63,15 @@ public struct LinkFrame: Hashable, Sendable {
         self.init(header: header, body: body, receivedHeaderBytes: nil)
     }
 
+    /// A frame from the header whose ``LinkFrameHeader/associatedData(sealedPayloadLength:)`` sealed
+    /// its payload. The header's type must be the body's (a programming error otherwise).
+    public init(header: LinkFrameHeader, body: Body, limits: FrameLimits = .default) throws(WireError) {
+        precondition(header.type == body.type, "header type \(header.type) for a \(body.type) body")
+        try self.init(
+            sessionID: header.sessionID, sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
+            body: body, limits: limits)
+    }
+
     init(header: LinkFrameHeader, body: Body, receivedHeaderBytes: ByteBuffer?) {
         self.header = header
         self.body = body

@@ -47,6 +47,12 @@ struct LinkFrameTests {
             #expect(sealedLength == sealedPayloadLength(frame))
             #expect(try frame.header.associatedData(sealedPayloadLength: sealedLength) == encodedFrame.getSlice(at: 0, length: 40))
         }
+        // Seal-then-frame: the associated data computed from a header matches the frame built from it.
+        let ackHeader = LinkFrameHeader(type: .ack, sessionID: WireFixtures.session, sequenceNumber: 3, timestamp: 4)
+        let associatedData = try ackHeader.associatedData(sealedPayloadLength: 24)
+        let ack = try LinkFrame(header: ackHeader, body: .ack(sealedPayload: ByteBuffer(repeating: 9, count: 24)))
+        #expect(ack.headerBytes == associatedData)
+        #expect(WireFixtures.encoded(ack).getSlice(at: 0, length: 40) == associatedData)
         #expect(throws: WireError(.unknownFrameType)) {
             try LinkFrameHeader(type: .initiatorHello, sessionID: .zero, sequenceNumber: 0, timestamp: 0)
                 .associatedData(sealedPayloadLength: 1)
