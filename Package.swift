@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "P2PWire", "P2PIdentity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
     ]

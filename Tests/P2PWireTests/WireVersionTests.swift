@@ -1,6 +1,0 @@
-import P2PWire
-import Testing
-
-@Suite struct WireVersionTests {
-    @Test func versionIsOne() { #expect(WireVersion.current == 1) }
-}
