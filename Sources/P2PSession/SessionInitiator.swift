@@ -149,6 +149,14 @@ public struct SessionInitiator: ~Copyable {
             throw SessionError(
                 .maxMessageSizeMismatch, "responder agreed \(payload.maxMessageSize), we proposed \(configuration.maxMessageSize)")
         }
+        // The finished MAC first (cheap; a diverging transcript shows as tampering), then the signature.
+        var finished = after.transcript
+        finished.update(payload.prefix)
+        finished.update(payload.signature)
+        let expectedFinished = after.secrets.finished(.responder, transcriptHash: finished.finalize())
+        guard constantTimeEquals(expectedFinished, payload.finished) else {
+            throw SessionError(.tamperedMessage, "the responder's finished MAC does not verify")
+        }
         var signed = after.transcript
         signed.update(payload.prefix)
         do {
@@ -156,13 +164,6 @@ public struct SessionInitiator: ~Copyable {
                 signature: payload.signature, for: KeySchedule.responderSignatureContext + signed.finalize())
         } catch {
             throw SessionError(.wrongIdentityKey, "the responder's signature does not verify")
-        }
-        var finished = after.transcript
-        finished.update(payload.prefix)
-        finished.update(payload.signature)
-        let expectedFinished = after.secrets.finished(.responder, transcriptHash: finished.finalize())
-        guard constantTimeEquals(expectedFinished, payload.finished) else {
-            throw SessionError(.tamperedMessage, "the responder's finished MAC does not verify")
         }
 
         var transcript = after.transcript

@@ -130,6 +130,13 @@ public struct SessionResponder: ~Copyable {
             throw SessionError(.maxMessageSizeBelowFloor, "initiator proposed \(payload.maxMessageSize)")
         }
         let prefix = payload.prefix
+        // The finished MAC first: it is cheap, and a transcript that differs between the two sides
+        // (a message changed in transit) shows here as tampering rather than as a bad signature.
+        var finished = after.transcript
+        finished.update(prefix)
+        finished.update(payload.signature)
+        guard constantTimeEquals(after.secrets.finished(.initiator, transcriptHash: finished.finalize()), payload.finished)
+        else { throw SessionError(.tamperedMessage, "the initiator's finished MAC does not verify") }
         var signed = after.transcript
         signed.update(prefix)
         do {
@@ -137,11 +144,6 @@ public struct SessionResponder: ~Copyable {
         } catch {
             throw SessionError(.wrongIdentityKey, "the initiator's signature does not verify")
         }
-        var finished = after.transcript
-        finished.update(prefix)
-        finished.update(payload.signature)
-        guard constantTimeEquals(after.secrets.finished(.initiator, transcriptHash: finished.finalize()), payload.finished)
-        else { throw SessionError(.tamperedMessage, "the initiator's finished MAC does not verify") }
 
         // Answer.
         let agreed = min(Int(payload.maxMessageSize), configuration.maxMessageSize)
