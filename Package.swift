@@ -58,7 +58,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "P2PSession",
-            dependencies: ["P2PCrypto", "CSodium"],
+            dependencies: ["P2PCrypto"],
             swiftSettings: strict),
 
         // MARK: - Tools

@@ -68,6 +68,29 @@ static inline int CSodium_chacha20poly1305_open(void *m, const void *c, size_t c
         (const unsigned char *)key);
 }
 
+/* The ChaCha20-Poly1305-IETF tag (RFC 8439 §2.8) of an EMPTY plaintext whose associated data is
+ * a || b, computed without joining a and b: equal to the tag crypto_aead_chacha20poly1305_ietf_encrypt
+ * produces for mlen = 0 and ad = a || b. Used for the AUTHENTICATION_ONLY session mode. */
+static inline void CSodium_chacha20poly1305_tag(void *tag, const void *a, size_t alen, const void *b, size_t blen,
+                                                const void *nonce, const void *key) {
+    crypto_onetimeauth_poly1305_state state;
+    unsigned char block0[64];
+    unsigned char tail[16 + 16] = {0};
+    unsigned long long adlen = (unsigned long long)alen + (unsigned long long)blen;
+    size_t pad = (size_t)((0x10 - (adlen & 0xf)) & 0xf);
+    int i;
+    crypto_stream_chacha20_ietf(block0, sizeof block0, (const unsigned char *)nonce, (const unsigned char *)key);
+    crypto_onetimeauth_poly1305_init(&state, block0);
+    if (alen > 0) crypto_onetimeauth_poly1305_update(&state, (const unsigned char *)a, alen);
+    if (blen > 0) crypto_onetimeauth_poly1305_update(&state, (const unsigned char *)b, blen);
+    /* pad16(ad), then le64(adlen) || le64(0) (the ciphertext is empty) */
+    for (i = 0; i < 8; i++) tail[pad + i] = (unsigned char)(adlen >> (8 * i));
+    crypto_onetimeauth_poly1305_update(&state, tail, pad + 16);
+    crypto_onetimeauth_poly1305_final(&state, (unsigned char *)tag);
+    sodium_memzero(&state, sizeof state);
+    sodium_memzero(block0, sizeof block0);
+}
+
 /* AES-256-GCM with a precomputed key schedule (state must be 16-byte aligned). */
 static inline size_t CSodium_aes256gcm_statebytes(void) { return sizeof(crypto_aead_aes256gcm_state); }
 static inline int CSodium_aes256gcm_beforenm(void *state, const void *key) {

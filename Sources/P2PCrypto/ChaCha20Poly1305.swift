@@ -61,6 +61,25 @@ public enum ChaCha20Poly1305 {
         return plaintextCount
     }
 
+    /// Writes into `tag` (at least 16 bytes) the tag ChaCha20-Poly1305 gives an **empty** plaintext
+    /// whose associated data is `first ‖ second`, without joining the two. It equals the output of
+    /// ``seal(_:associatedData:nonce:key:into:)`` for an empty plaintext and that joined associated
+    /// data. Does not allocate. (The AUTHENTICATION_ONLY session mode: header ‖ plaintext payload.)
+    @inline(__always)
+    public static func authenticationTag(
+        associatedData first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, nonce: AEADNonce, key: Key,
+        into tag: UnsafeMutableRawBufferPointer
+    ) {
+        precondition(tag.count >= tagByteCount, "tag buffer too small")
+        nonce.withUnsafeBytes { n in
+            key.secret.withUnsafeBytes { k in
+                CSodium_chacha20poly1305_tag(
+                    tag.baseAddress, first.baseAddress, first.count, second.baseAddress, second.count, n.baseAddress,
+                    k.baseAddress)
+            }
+        }
+    }
+
     /// Array convenience for handshakes and tests (allocates).
     public static func seal(
         _ plaintext: [UInt8], associatedData: [UInt8], nonce: AEADNonce, key: Key

@@ -1,6 +1,6 @@
 /// How data messages are protected once the session is established.
 public enum ProtocolMode: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    /// Plaintext payload plus a 16-byte HMAC-SHA256 tag over sequence number, header and payload.
+    /// Plaintext payload plus a 16-byte ChaCha20-Poly1305 tag over header and payload (empty plaintext).
     case authenticationOnly = 0x01
     /// ChaCha20-Poly1305-IETF over the payload, with the header as associated data.
     case authenticatedEncryption = 0x02

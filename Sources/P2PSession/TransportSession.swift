@@ -1,5 +1,4 @@
 import P2PCrypto
-import CSodium
 
 /// The data phase of an established session: seals outgoing and opens incoming data messages.
 ///
@@ -68,9 +67,9 @@ public struct TransportSession: ~Copyable {
             if payload.count > 0, UnsafeRawPointer(output.baseAddress) != payload.baseAddress {
                 output.baseAddress!.copyMemory(from: payload.baseAddress!, byteCount: payload.count)
             }
-            sending.tag(
-                sequenceNumber: sequenceNumber, associatedData: associatedData, payload: payload,
-                into: UnsafeMutableRawBufferPointer(rebasing: output[payload.count..<sealedCount]))
+            ChaCha20Poly1305.authenticationTag(
+                associatedData: associatedData, payload, nonce: sending.iv.xoring(sequenceNumber: sequenceNumber),
+                key: sending.key, into: UnsafeMutableRawBufferPointer(rebasing: output[payload.count..<sealedCount]))
         }
         nextSequenceNumber += 1
         bytesSent &+= UInt64(payload.count)
@@ -116,7 +115,9 @@ public struct TransportSession: ~Copyable {
             let payload = UnsafeRawBufferPointer(rebasing: sealed[0..<payloadCount])
             let tag = UnsafeRawBufferPointer(rebasing: sealed[payloadCount...])
             let valid = withUnsafeTemporaryAllocation(byteCount: TransportLimits.tagByteCount, alignment: 1) { expected in
-                receiving.tag(sequenceNumber: sequenceNumber, associatedData: associatedData, payload: payload, into: expected)
+                ChaCha20Poly1305.authenticationTag(
+                    associatedData: associatedData, payload, nonce: receiving.iv.xoring(sequenceNumber: sequenceNumber),
+                    key: receiving.key, into: expected)
                 return constantTimeEquals(UnsafeRawBufferPointer(expected), tag)
             }
             guard valid else { throw SessionError(.tamperedMessage, "data message did not authenticate") }
@@ -137,34 +138,17 @@ public struct TransportSession: ~Copyable {
     }
 }
 
-/// One direction's data key, nonce base and keyed HMAC, zeroed when released.
+/// One direction's data key and nonce base, zeroed when released.
 private final class DirectionKeys {
     let key: ChaCha20Poly1305.Key
     private(set) var iv: AEADNonce
-    private let mac: HMACSHA256
 
     init(key: SecretBytes, iv: SecretBytes) {
         self.key = try! ChaCha20Poly1305.Key(key)
         self.iv = iv.withUnsafeBytes { try! AEADNonce(bytes: $0) }
-        self.mac = HMACSHA256(key: key)
     }
 
     deinit {
         iv = try! AEADNonce(bytes: [UInt8](repeating: 0, count: AEADNonce.byteCount))
-    }
-
-    /// The first 16 bytes of `HMAC(key, u64be(sequenceNumber) ‖ associatedData ‖ payload)` (AUTHENTICATION_ONLY).
-    func tag(
-        sequenceNumber: UInt64, associatedData: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-        into tag: UnsafeMutableRawBufferPointer
-    ) {
-        withUnsafeTemporaryAllocation(byteCount: HMACSHA256.byteCount + 8, alignment: 8) { scratch in
-            let full = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<HMACSHA256.byteCount])
-            let counter = UnsafeMutableRawBufferPointer(rebasing: scratch[HMACSHA256.byteCount...])
-            counter.storeBytes(of: sequenceNumber.bigEndian, as: UInt64.self)
-            mac.authenticate(UnsafeRawBufferPointer(counter), associatedData, payload, into: full)
-            tag.copyMemory(from: UnsafeRawBufferPointer(rebasing: full[0..<TransportLimits.tagByteCount]))
-            CSodium_memzero(scratch.baseAddress, scratch.count)
-        }
     }
 }

@@ -78,6 +78,24 @@ struct PrimitiveVectorTests {
         }
     }
 
+    @Test(arguments: [(0, 0), (12, 0), (0, 1024), (5, 11), (40, 1000), (16, 16), (17, 3)])
+    func authenticationTagEqualsTheAEADTagOfAnEmptyPlaintext(firstCount: Int, secondCount: Int) throws {
+        let key = try ChaCha20Poly1305.Key(SecretBytes(copying: Self.rfc8439Key))
+        let nonce = try AEADNonce(bytes: Self.rfc8439Nonce)
+        let first = (0..<firstCount).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let second = (0..<secondCount).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
+        let expected = ChaCha20Poly1305.seal([], associatedData: first + second, nonce: nonce, key: key)
+        var tag = [UInt8](repeating: 0, count: 16)
+        first.withUnsafeBytes { a in
+            second.withUnsafeBytes { b in
+                tag.withUnsafeMutableBytes { t in
+                    ChaCha20Poly1305.authenticationTag(associatedData: a, b, nonce: nonce, key: key, into: t)
+                }
+            }
+        }
+        #expect(tag == expected)
+    }
+
     @Test func nonceXorPutsTheSequenceNumberBigEndianInTheLastEightBytes() throws {
         let iv = try AEADNonce(bytes: hex("000102030405060708090a0b"))
         #expect(iv.xoring(sequenceNumber: 0x0102_0304_0506_0708).bytes == hex("00010203050705030d0f0d03"))

@@ -78,7 +78,7 @@ struct TranscriptVectorTests {
             2ba48af30ebfd133fb9e1a8a218363b438c55fcb82cc7d2488a9cfb77240af8a519b089883f8672a74530cb3d5
             """,
             transcriptHash: "a6671d7083e149c438e9993b14a958be883ead166b4c81084888296bb03bd5bc",
-            dataMessage: "68656c6c6f6166f9f5c41c90a7761ddfa3a05a4bd6")
+            dataMessage: "68656c6c6f76ef817ad8c66cfda45cb4c9b896105e")
 
     @Test(arguments: [
         (ProtocolModes.all, authenticatedEncryption), (ProtocolModes.authenticationOnly, authenticationOnly),
