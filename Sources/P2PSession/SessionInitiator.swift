@@ -12,7 +12,7 @@ public import P2PCrypto
 ///
 /// Every step caches its output: receiving the identical message again returns the identical bytes.
 /// A message that fails a check throws and leaves the state unchanged.
-public struct SessionInitiator: ~Copyable {
+public struct SessionInitiator: ~Copyable, Sendable {
     private let configuration: InitiatorConfiguration
     private let ephemeral: X25519.PrivateKey
     private let ownKeyHash: [UInt8]

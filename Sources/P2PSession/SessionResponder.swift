@@ -6,7 +6,7 @@ public import P2PCrypto
 /// through the caller's ``SessionKeyLookup`` (multi-tenancy). Every step caches its output, so a
 /// retransmitted message gets the identical answer. A message that fails a check throws and leaves
 /// the state unchanged.
-public struct SessionResponder: ~Copyable {
+public struct SessionResponder: ~Copyable, Sendable {
     private let configuration: ResponderConfiguration
     private let ephemeral: X25519.PrivateKey
     private var state: State

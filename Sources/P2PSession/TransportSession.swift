@@ -5,7 +5,7 @@ import P2PCrypto
 /// Produced only by consuming a finished ``SessionInitiator`` or ``SessionResponder``; `~Copyable`
 /// so a copy can never reuse a nonce. Sealing and opening write into caller-supplied buffers and do
 /// not allocate. See `docs/session-protocol.md` §6.
-public struct TransportSession: ~Copyable {
+public struct TransportSession: ~Copyable, Sendable {
     /// What the handshake agreed.
     public let parameters: SessionParameters
     private let sending: DirectionKeys
@@ -138,8 +138,9 @@ public struct TransportSession: ~Copyable {
     }
 }
 
-/// One direction's data key and nonce base, zeroed when released.
-private final class DirectionKeys {
+/// One direction's data key and nonce base, zeroed when released. Immutable after `init` (the nonce base
+/// is overwritten only in `deinit`), hence `@unchecked Sendable`.
+private final class DirectionKeys: @unchecked Sendable {
     let key: ChaCha20Poly1305.Key
     private(set) var iv: AEADNonce
 
