@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
         .library(name: "P2PWire", targets: ["P2PWire"]),
+        .library(name: "P2PCrypto", targets: ["P2PCrypto"]),
+        .library(name: "P2PSession", targets: ["P2PSession"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -49,6 +51,16 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Session crypto
+        .target(
+            name: "P2PCrypto",
+            dependencies: ["CSodium"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PSession",
+            dependencies: ["P2PCrypto"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
@@ -80,5 +92,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "P2PCryptoTests",
+            dependencies: ["P2PCrypto"]),
+        .testTarget(
+            name: "P2PSessionTests",
+            dependencies: ["P2PSession", "P2PCrypto"]),
     ]
 )

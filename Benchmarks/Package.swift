@@ -25,5 +25,18 @@ let package = Package(
             ],
             path: "Benchmarks/WireBenchmarks",
             plugins: [plugin]),
+        .executableTarget(
+            name: "SessionBenchmarks",
+            dependencies: [
+                benchmark, "CSodiumBench",
+                .product(name: "P2PCrypto", package: "swift-p2p"),
+                .product(name: "P2PSession", package: "swift-p2p"),
+            ],
+            path: "Benchmarks/SessionBenchmarks",
+            exclude: ["CSodiumBench"],
+            plugins: [plugin]),
+        // libsodium called directly, for the raw figures next to SessionBenchmarks' own.
+        .systemLibrary(
+            name: "CSodiumBench", path: "Benchmarks/SessionBenchmarks/CSodiumBench", pkgConfig: "libsodium"),
     ]
 )

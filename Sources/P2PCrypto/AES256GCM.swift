@@ -1,0 +1,69 @@
+import CSodium
+
+/// AES-256-GCM over libsodium (hardware AES-NI + PCLMUL only), sealing into caller buffers.
+///
+/// Use only where ``isAvailable``; on other CPUs ``Key/init(_:)`` throws
+/// ``CryptoError/Code/algorithmUnavailable``. Sealed output is `ciphertext ‖ 16-byte tag`.
+/// The expanded key schedule is computed once per key (`crypto_aead_aes256gcm_beforenm`).
+public enum AES256GCM {
+    public static let keyByteCount = 32
+    public static let tagByteCount = 16
+
+    /// Whether this CPU runs libsodium's AES-256-GCM.
+    public static var isAvailable: Bool {
+        Sodium.ensureInitialized()
+        return crypto_aead_aes256gcm_is_available() == 1
+    }
+
+    /// An expanded AES-256-GCM key. Owns its 16-byte-aligned state and zeroes it on drop.
+    public final class Key: @unchecked Sendable, CustomStringConvertible {
+        fileprivate let state: UnsafeMutableRawBufferPointer
+
+        public init(_ secret: SecretBytes) throws(CryptoError) {
+            guard secret.count == AES256GCM.keyByteCount else {
+                throw CryptoError(.invalidLength, "AES-256-GCM key of \(secret.count) bytes")
+            }
+            guard AES256GCM.isAvailable else { throw CryptoError(.algorithmUnavailable, "AES-256-GCM") }
+            state = .allocate(byteCount: CSodium_aes256gcm_statebytes(), alignment: 16)
+            secret.withUnsafeBytes { k in _ = CSodium_aes256gcm_beforenm(state.baseAddress, k.baseAddress) }
+        }
+
+        deinit {
+            CSodium_memzero(state.baseAddress, state.count)
+            state.deallocate()
+        }
+
+        public var description: String { "AES256GCM.Key(redacted)" }
+    }
+
+    /// Encrypts and authenticates; writes `plaintext.count + 16` bytes into `output`.
+    @inline(__always)
+    public static func seal(
+        _ plaintext: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) -> Int {
+        let sealedCount = try AEADBuffers.sealedCount(plaintext, output)
+        nonce.withUnsafeBytes { n in
+            _ = CSodium_aes256gcm_seal(
+                output.baseAddress, plaintext.baseAddress, plaintext.count,
+                associatedData.baseAddress, associatedData.count, n.baseAddress, key.state.baseAddress)
+        }
+        return sealedCount
+    }
+
+    /// Verifies and decrypts `ciphertext ‖ tag`; writes `sealed.count - 16` bytes into `output`.
+    @inline(__always)
+    public static func open(
+        _ sealed: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) -> Int {
+        let plaintextCount = try AEADBuffers.openedCount(sealed, output)
+        let result = nonce.withUnsafeBytes { n in
+            CSodium_aes256gcm_open(
+                output.baseAddress, sealed.baseAddress, sealed.count,
+                associatedData.baseAddress, associatedData.count, n.baseAddress, key.state.baseAddress)
+        }
+        guard result == 0 else { throw CryptoError(.authenticationFailed) }
+        return plaintextCount
+    }
+}
