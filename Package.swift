@@ -16,6 +16,9 @@ let package = Package(
     products: [
         .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
         .library(name: "P2PWire", targets: ["P2PWire"]),
+        .library(name: "P2PBus", targets: ["P2PBus"]),
+        .library(name: "P2PBusJetStream", targets: ["P2PBusJetStream"]),
+        .library(name: "P2PTestSupport", targets: ["P2PTestSupport"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -49,6 +52,19 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Bus
+        .target(
+            name: "P2PBus",
+            swiftSettings: strict),
+        .target(
+            name: "P2PBusJetStream",
+            dependencies: ["P2PBus", "CNATS"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTestSupport",
+            dependencies: ["P2PBus"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
@@ -79,5 +95,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "P2PBusTests",
+            dependencies: ["P2PBus", "P2PTestSupport"]),
+        .testTarget(
+            name: "P2PBusJetStreamTests",
+            dependencies: ["P2PBus", "P2PBusJetStream", "P2PTestSupport", "CNATS"]),
     ]
 )
