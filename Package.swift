@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire",
+                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

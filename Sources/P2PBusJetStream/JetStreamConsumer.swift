@@ -258,16 +258,8 @@ actor JetStreamConsumerCore {
         // 12-token form with domain and account hash of newer servers.
         let base = tokens.count >= 12 ? 6 : 4
         guard tokens.count >= 9, let delivered = Int(tokens[base]), let sequence = UInt64(tokens[base + 1]) else { return nil }
-        let length = Int(natsMsg_GetDataLength(message))
-        var value = [UInt8](repeating: 0, count: length)
-        if length > 0, let data = natsMsg_GetData(message) {
-            value.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: length)) }
-        }
-        var header: UnsafePointer<CChar>?
-        var key: [UInt8] = []
-        if natsMsgHeader_Get(message, "P2P-Key", &header) == NATS_OK, let header { key = Hex.decode(header) }
-        var recordID: String?
-        if natsMsgHeader_Get(message, "Nats-Msg-Id", &header) == NATS_OK, let header { recordID = String(cString: header) }
+        let value = NATSMessage.payload(message)
+        let (key, recordID) = NATSMessage.keyAndRecordID(message)
         return ConsumedRecord(
             topic: topic, partition: partition, offset: sequence, key: key, value: value, recordID: recordID,
             deliveryCount: delivered, ackToken: .replySubject(reply))

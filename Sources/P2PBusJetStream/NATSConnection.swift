@@ -171,3 +171,25 @@ enum Hex {
         return out
     }
 }
+
+/// Reading our record fields out of a received `natsMsg*` (borrowed, not destroyed here).
+enum NATSMessage {
+    static func payload(_ message: OpaquePointer) -> [UInt8] {
+        let length = Int(natsMsg_GetDataLength(message))
+        var value = [UInt8](repeating: 0, count: length)
+        if length > 0, let data = natsMsg_GetData(message) {
+            value.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: length)) }
+        }
+        return value
+    }
+
+    /// The `P2P-Key` (hex) and `Nats-Msg-Id` headers.
+    static func keyAndRecordID(_ message: OpaquePointer) -> (key: [UInt8], recordID: String?) {
+        var header: UnsafePointer<CChar>?
+        var key: [UInt8] = []
+        if natsMsgHeader_Get(message, "P2P-Key", &header) == NATS_OK, let header { key = Hex.decode(header) }
+        var recordID: String?
+        if natsMsgHeader_Get(message, "Nats-Msg-Id", &header) == NATS_OK, let header { recordID = String(cString: header) }
+        return (key, recordID)
+    }
+}
