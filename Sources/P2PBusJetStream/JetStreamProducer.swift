@@ -61,24 +61,35 @@ final class PublishRouter: Sendable {
             complete(entry, .failure(BusError(.recordTooLarge, "\(entry.topic): \(text)")))
             return
         }
-        let transient = status == NATS_TIMEOUT || status == NATS_NO_RESPONDERS || status == NATS_CONNECTION_DISCONNECTED
-            || code == JSClusterNotAvailErr
+        // Anything but a definite refusal may be a leader election or a reconnect: resend (bounded).
+        let transient = status != NATS_CONNECTION_CLOSED && status != NATS_INVALID_ARG
+            && code != JSStreamWrongLastSequenceErr && code != JSStreamNotFoundErr
         entry.attempts += 1
         guard transient, entry.attempts < maxAttempts else {
             natsMsg_Destroy(message)
             complete(entry, .failure(BusError(.publishFailed, "\(entry.topic) after \(entry.attempts) attempt(s): \(text)")))
             return
         }
-        // Resend later with the same Nats-Msg-Id: the stream's de-duplication drops a copy that did land.
+        scheduleResend(message, entry, reason: text)
+    }
+
+    /// Resends later with the same `Nats-Msg-Id` (the stream's de-duplication drops a copy that did
+    /// land); a resend nats.c refuses at once (e.g. while reconnecting) counts as an attempt too.
+    private func scheduleResend(_ message: OpaquePointer, _ entry: Pending, reason: String) {
         let address = UInt(bitPattern: message)
         register(message, entry)
         let backoff = retryBackoff
         Task {
             try? await Task.sleep(for: backoff)
             let status = self.resend.withLock { $0 }?(address) ?? NATS_CONNECTION_CLOSED
-            if status != NATS_OK, let message = OpaquePointer(bitPattern: address), let entry = self.unregister(message) {
+            guard status != NATS_OK, let message = OpaquePointer(bitPattern: address), var entry = self.unregister(message) else { return }
+            entry.attempts += 1
+            let text = "\(reason); resend: \(String(cString: natsStatus_GetText(status)))"
+            if entry.attempts < self.maxAttempts, status != NATS_CONNECTION_CLOSED {
+                self.scheduleResend(message, entry, reason: text)
+            } else {
                 natsMsg_Destroy(message)
-                self.complete(entry, .failure(BusError(.publishFailed, "\(entry.topic): resend: \(String(cString: natsStatus_GetText(status)))")))
+                self.complete(entry, .failure(BusError(.publishFailed, "\(entry.topic) after \(entry.attempts) attempt(s): \(text)")))
             }
         }
     }

@@ -228,8 +228,9 @@ public struct BusConformance: Sendable {
         let afterLeave = eventsA.all.dropFirst(beforeLeave)
         try expect(Self.assigned(afterLeave) == [1, 3] && !afterLeave.contains { if case .revoked = $0 { true } else { false } },
                    "a did not get exactly b's partitions: \(eventsA.all)")
-        let gainedB = Self.assigned(eventsB.all)
-        try expect(gainedB == [1, 3] && eventsB.all.last == .revoked([1, 3]), "b: \(eventsB.all)")
+        // b may have held other partitions on the way (a slow machine can make a look silent for a
+        // moment); what it held when it left was [1, 3], and that is what it gave up.
+        try expect(eventsB.all.last == .revoked([1, 3]), "b: \(eventsB.all)")
         await a.close()
     }
 
