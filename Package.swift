@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "P2PWire", targets: ["P2PWire"]),
         .library(name: "P2PCrypto", targets: ["P2PCrypto"]),
         .library(name: "P2PSession", targets: ["P2PSession"]),
+        .library(name: "P2PBus", targets: ["P2PBus"]),
+        .library(name: "P2PBusJetStream", targets: ["P2PBusJetStream"]),
+        .library(name: "P2PTestSupport", targets: ["P2PTestSupport"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -61,11 +64,24 @@ let package = Package(
             dependencies: ["P2PCrypto"],
             swiftSettings: strict),
 
+        // MARK: - Bus
+        .target(
+            name: "P2PBus",
+            swiftSettings: strict),
+        .target(
+            name: "P2PBusJetStream",
+            dependencies: ["P2PBus", "CNATS"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTestSupport",
+            dependencies: ["P2PBus"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire",
+                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -98,5 +114,11 @@ let package = Package(
         .testTarget(
             name: "P2PSessionTests",
             dependencies: ["P2PSession", "P2PCrypto"]),
+        .testTarget(
+            name: "P2PBusTests",
+            dependencies: ["P2PBus", "P2PTestSupport"]),
+        .testTarget(
+            name: "P2PBusJetStreamTests",
+            dependencies: ["P2PBus", "P2PBusJetStream", "P2PTestSupport", "CNATS"]),
     ]
 )
