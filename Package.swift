@@ -16,11 +16,14 @@ let package = Package(
     products: [
         .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
         .library(name: "P2PWire", targets: ["P2PWire"]),
+        .library(name: "P2PX509", targets: ["P2PX509"]),
+        .library(name: "P2PTLS", targets: ["P2PTLS"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries (system modules found by pkg-config)
@@ -49,11 +52,28 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - TLS and certificates
+        .target(
+            name: "P2PX509",
+            dependencies: ["COpenSSL"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTLS",
+            dependencies: [
+                "P2PX509", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire",
+                "P2PIdentity", "P2PWire", "P2PX509",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -78,6 +98,23 @@ let package = Package(
                 "P2PWire", "P2PIdentity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "P2PX509Tests",
+            dependencies: [
+                "P2PX509", "P2PCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "P2PTLSTests",
+            dependencies: [
+                "P2PTLS", "P2PX509",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ]
 )
