@@ -21,11 +21,14 @@ let package = Package(
         .library(name: "P2PBus", targets: ["P2PBus"]),
         .library(name: "P2PBusJetStream", targets: ["P2PBusJetStream"]),
         .library(name: "P2PTestSupport", targets: ["P2PTestSupport"]),
+        .library(name: "P2PX509", targets: ["P2PX509"]),
+        .library(name: "P2PTLS", targets: ["P2PTLS"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries (system modules found by pkg-config)
@@ -77,11 +80,28 @@ let package = Package(
             dependencies: ["P2PBus"],
             swiftSettings: strict),
 
+        // MARK: - TLS and certificates
+        .target(
+            name: "P2PX509",
+            dependencies: ["COpenSSL"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTLS",
+            dependencies: [
+                "P2PX509", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream",
+                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -120,5 +140,22 @@ let package = Package(
         .testTarget(
             name: "P2PBusJetStreamTests",
             dependencies: ["P2PBus", "P2PBusJetStream", "P2PTestSupport", "CNATS"]),
+        .testTarget(
+            name: "P2PX509Tests",
+            dependencies: [
+                "P2PX509", "P2PCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "P2PTLSTests",
+            dependencies: [
+                "P2PTLS", "P2PX509",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )
