@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "P2PTestSupport", targets: ["P2PTestSupport"]),
         .library(name: "P2PX509", targets: ["P2PX509"]),
         .library(name: "P2PTLS", targets: ["P2PTLS"]),
+        .library(name: "P2PMembership", targets: ["P2PMembership"]),
+        .library(name: "P2PSetup", targets: ["P2PSetup"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -97,11 +99,21 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Membership, keys and configuration
+        .target(
+            name: "P2PMembership",
+            dependencies: ["P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "CSodium"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PSetup",
+            dependencies: ["P2PMembership", "P2PIdentity", "P2PX509", "P2PBus"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509",
+                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -156,6 +168,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "P2PMembershipTests",
+            dependencies: ["P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus"]),
+        .testTarget(
+            name: "P2PSetupTests",
+            dependencies: [
+                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "P2PBusJetStream",
+                "P2PTestSupport",
             ]),
     ]
 )
