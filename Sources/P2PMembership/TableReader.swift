@@ -20,6 +20,8 @@ extension RecordChange: Equatable where Record: Equatable {}
 /// An entry that does not decode (malformed, unknown schema version, invalid) is **rejected**: the
 /// reader keeps the last good value of that key, and tells the `onRejected` handlers why.
 /// Handlers run on the reader's task and must not block; they see the state after the change.
+/// Handlers registered before `start()` also see the snapshot (each record as `.added`, each
+/// rejected entry as a rejection).
 public final class TableReader<Record: Sendable>: Sendable {
     public typealias Decode = @Sendable (TableEntry) throws(MembershipError) -> Record
     public typealias ChangeHandler = @Sendable (RecordChange<Record>) -> Void
@@ -45,7 +47,7 @@ public final class TableReader<Record: Sendable>: Sendable {
         var watch: TableWatch?
         var task: Task<Void, Never>?
         var rejected = 0
-        var stopped = false
+        var started = false
     }
 
     /// A reader of the keys of `table` that `accepts` admits. With `keepsDeleted`, a deleted key
@@ -70,6 +72,11 @@ public final class TableReader<Record: Sendable>: Sendable {
 
     /// Starts watching and returns once the table's current state is loaded.
     public func start() async throws {
+        let started = state.withLock { state in
+            defer { state.started = true }
+            return state.started
+        }
+        guard !started else { throw MembershipError(.invalidField, "reader of \(tableName) started twice") }
         let watch = try await table.watch()
         let task = Task { [weak self] in
             for await event in watch {
@@ -87,10 +94,7 @@ public final class TableReader<Record: Sendable>: Sendable {
 
     /// Stops the watch; the view stays as it was.
     public func stop() {
-        let (watch, task) = state.withLock { state in
-            state.stopped = true
-            return (state.watch, state.task)
-        }
+        let (watch, task) = state.withLock { state in (state.watch, state.task) }
         watch?.cancel()
         task?.cancel()
     }

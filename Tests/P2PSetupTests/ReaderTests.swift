@@ -48,6 +48,24 @@ struct ReaderTests {
         }
     }
 
+    @Test("handlers registered before start see the snapshot; a second start is refused")
+    func snapshotToEarlySubscribers() async throws {
+        try await TestBus.with(.inProcess) { test in
+            _ = try await NetworkSetup(bus: test.bus, clusterKey: ClusterKey.generate()).apply(fileContents: try Example.bytes)
+            let reader = try await TableReader<HostedIdentity>(bus: test.bus)
+            let changes = Recorder<RecordChange<HostedIdentity>>()
+            try reader.subscribe { changes.append($0) }
+            try await reader.start()
+            let names = changes.all.compactMap { change -> String? in
+                if case .added(let identity) = change { return identity.holdingIdentity.name.organisation }
+                return nil
+            }
+            #expect(names.sorted() == ["Alice Corp", "Bob Ltd"])
+            await #expect(throws: MembershipError.self) { try await reader.start() }
+            reader.stop()
+        }
+    }
+
     @Test("a record that does not decode is rejected and the last good value stays", arguments: BusKind.allCases)
     func rejectsMalformed(kind: BusKind) async throws {
         try await TestBus.with(kind) { test in
