@@ -78,7 +78,13 @@ struct SetupPlanner {
             writes.append(compareAndPut(policy, kind: "group", subject: policy.groupId.value))
             groups[policy.tableKey] = policy
         }
-        for key in removedGroups where !seen.contains(key) { groups[key] = nil }
+        for (index, key) in removedGroups.enumerated() {
+            guard !seen.contains(key) else {
+                throw MembershipError(
+                    .duplicateEntry, field: paths == .file ? "groupsToRemove[\(index)]" : "groupId", "group both added and removed")
+            }
+            groups[key] = nil
+        }
         seen = []
         for (index, input) in file.keysToAdd.enumerated() {
             let (write, record) = try tenantKey(input, at: paths.entry("keysToAdd", index))
@@ -120,7 +126,7 @@ struct SetupPlanner {
             writes.append(compareAndPut(identity, kind: "identity", subject: identity.holdingIdentity.description))
             identities[identity.tableKey] = identity
         }
-        for (index, key) in removedGroups.enumerated() where groups[key] == nil {
+        for (index, key) in removedGroups.enumerated() {
             let groupID = file.groupsToRemove[index]
             let inUse = members.values.contains { $0.holdingIdentity.groupID.value == groupID }
                 || identities.values.contains { $0.holdingIdentity.groupID.value == groupID }
@@ -324,7 +330,8 @@ struct SetupPlanner {
             member.serial = stored.serial
             let unchanged = member == stored
             if let serial = input.serial {
-                if unchanged && serial == stored.serial {
+                // Re-applying an older file that differs only in its serial changes nothing.
+                if unchanged && serial <= stored.serial {
                     return member
                 }
                 guard serial > stored.serial else {

@@ -86,6 +86,20 @@ struct SetupCommandTests {
             #expect(member.serial == 2)
             #expect(member.endpoints.count == 2)
 
+            // An explicit serial: an old one with the same content changes nothing, a lower one with
+            // new content is refused, a higher one is stored.
+            moved.serial = 1
+            report = try await setup.addMember(moved)
+            #expect(report.changes.map(\.action) == [.unchanged])
+            moved.status = "SUSPENDED"
+            let stale = await #expect(throws: MembershipError.self) { try await setup.addMember(moved) }
+            #expect(stale?.code == .serialNotIncreasing)
+            #expect(stale?.field == "serial")
+            moved.serial = 7
+            report = try await setup.addMember(moved)
+            #expect(report.changes.map(\.action) == [.updated])
+            #expect(try MemberInfo.decode(try #require(try await test.bus.table(MemberInfo.tableName).get(key))).serial == 7)
+
             report = try await setup.removeIdentity(x500Name: Example.alice, groupId: Example.groupID)
             #expect(report.changes.map(\.description) == ["removed identity \(Example.alice)@example-network"])
             report = try await setup.removeIdentity(x500Name: Example.alice, groupId: Example.groupID)
