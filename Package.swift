@@ -18,11 +18,19 @@ let package = Package(
         .library(name: "P2PWire", targets: ["P2PWire"]),
         .library(name: "P2PCrypto", targets: ["P2PCrypto"]),
         .library(name: "P2PSession", targets: ["P2PSession"]),
+        .library(name: "P2PBus", targets: ["P2PBus"]),
+        .library(name: "P2PBusJetStream", targets: ["P2PBusJetStream"]),
+        .library(name: "P2PTestSupport", targets: ["P2PTestSupport"]),
+        .library(name: "P2PX509", targets: ["P2PX509"]),
+        .library(name: "P2PTLS", targets: ["P2PTLS"]),
+        .library(name: "P2PMembership", targets: ["P2PMembership"]),
+        .library(name: "P2PSetup", targets: ["P2PSetup"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries (system modules found by pkg-config)
@@ -61,11 +69,51 @@ let package = Package(
             dependencies: ["P2PCrypto"],
             swiftSettings: strict),
 
+        // MARK: - Bus
+        .target(
+            name: "P2PBus",
+            swiftSettings: strict),
+        .target(
+            name: "P2PBusJetStream",
+            dependencies: ["P2PBus", "CNATS"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTestSupport",
+            dependencies: ["P2PBus"],
+            swiftSettings: strict),
+
+        // MARK: - TLS and certificates
+        .target(
+            name: "P2PX509",
+            dependencies: ["COpenSSL"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PTLS",
+            dependencies: [
+                "P2PX509", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: - Membership, keys and configuration
+        .target(
+            name: "P2PMembership",
+            dependencies: ["P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "CSodium"],
+            swiftSettings: strict),
+        .target(
+            name: "P2PSetup",
+            dependencies: ["P2PMembership", "P2PIdentity", "P2PX509", "P2PBus"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
-                "P2PIdentity", "P2PWire",
+                "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -98,5 +146,37 @@ let package = Package(
         .testTarget(
             name: "P2PSessionTests",
             dependencies: ["P2PSession", "P2PCrypto"]),
+        .testTarget(
+            name: "P2PBusTests",
+            dependencies: ["P2PBus", "P2PTestSupport"]),
+        .testTarget(
+            name: "P2PBusJetStreamTests",
+            dependencies: ["P2PBus", "P2PBusJetStream", "P2PTestSupport", "CNATS"]),
+        .testTarget(
+            name: "P2PX509Tests",
+            dependencies: [
+                "P2PX509", "P2PCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "P2PTLSTests",
+            dependencies: [
+                "P2PTLS", "P2PX509",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "P2PMembershipTests",
+            dependencies: ["P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus"]),
+        .testTarget(
+            name: "P2PSetupTests",
+            dependencies: [
+                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "P2PBusJetStream",
+                "P2PTestSupport",
+            ]),
     ]
 )

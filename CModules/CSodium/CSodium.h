@@ -111,4 +111,18 @@ static inline int CSodium_aes256gcm_open(void *m, const void *c, size_t clen, co
         (const crypto_aead_aes256gcm_state *)state);
 }
 
+/* XSalsa20-Poly1305 secretbox, combined mode: c = 16-byte tag || ciphertext (key sealing at rest). */
+static inline size_t CSodium_secretbox_keybytes(void) { return crypto_secretbox_KEYBYTES; }
+static inline size_t CSodium_secretbox_noncebytes(void) { return crypto_secretbox_NONCEBYTES; }
+static inline size_t CSodium_secretbox_macbytes(void) { return crypto_secretbox_MACBYTES; }
+static inline int CSodium_secretbox_seal(void *c, const void *m, size_t mlen, const void *nonce, const void *key) {
+    return crypto_secretbox_easy((unsigned char *)c, (const unsigned char *)m, (unsigned long long)mlen,
+                                 (const unsigned char *)nonce, (const unsigned char *)key);
+}
+static inline int CSodium_secretbox_open(void *m, const void *c, size_t clen, const void *nonce, const void *key) {
+    return crypto_secretbox_open_easy((unsigned char *)m, (const unsigned char *)c, (unsigned long long)clen,
+                                      (const unsigned char *)nonce, (const unsigned char *)key);
+}
+static inline int CSodium_init(void) { return sodium_init(); }
+
 #endif

@@ -1,0 +1,337 @@
+/// The state of an `InProcessBus`: topics, consumer groups and tables, in one actor.
+actor InProcessBroker {
+    struct Group {
+        var coordinator: GroupCoordinatorStateMachine
+        var cursors: [PartitionCursor]
+        var listeners: [String: @Sendable (AssignmentEvent) -> Void] = [:]
+        var options: [String: ConsumerOptions] = [:]
+        var roundRobin = 0
+    }
+
+    struct Topic {
+        let spec: TopicSpec
+        var logs: [PartitionLog]
+        var deduplication: DeduplicationWindow<PublishAck>
+        var groups: [String: Group] = [:]
+    }
+
+    struct Table {
+        let spec: TableSpec
+        var entries: [String: (value: [UInt8]?, revision: UInt64)] = [:]
+        var revision: UInt64 = 0
+        var watchers: [Int: BoundedChannel<TableEvent>] = [:]
+    }
+
+    struct HeldPublish {
+        let record: BusRecord
+        let partition: Int
+        let promise: PublishPromise
+    }
+
+    let configuration: InProcessBus.Configuration
+    var clock: any BusClock { configuration.clock }
+    private var topics: [String: Topic] = [:]
+    private var tables: [String: Table] = [:]
+    private var held: [HeldPublish]?
+    private var dataWaiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+    private var nextID = 0
+    private(set) var closed = false
+
+    init(configuration: InProcessBus.Configuration) {
+        self.configuration = configuration
+    }
+
+    func close() {
+        closed = true
+        for (_, table) in tables { for (_, watcher) in table.watchers { watcher.finish() } }
+        for (_, waiters) in dataWaiters { for (_, waiter) in waiters { waiter.resume() } }
+        dataWaiters = [:]
+        held = nil
+    }
+
+    private func checkOpen() throws(BusError) {
+        if closed { throw BusError(.closed, "in-process bus") }
+    }
+
+    // MARK: Topics
+
+    func createTopic(_ spec: TopicSpec) throws(BusError) -> Bool {
+        try checkOpen()
+        try spec.validate()
+        if let existing = topics[spec.name] {
+            guard existing.spec.partitions == spec.partitions else {
+                throw BusError(.topicMismatch, "\(spec.name) has \(existing.spec.partitions) partitions, not \(spec.partitions)")
+            }
+            return false
+        }
+        guard topics.count < configuration.maxTopics else { throw BusError(.invalidOption, "more than \(configuration.maxTopics) topics") }
+        topics[spec.name] = Topic(
+            spec: spec,
+            logs: Array(repeating: PartitionLog(capacity: spec.maxRecordsPerPartition), count: spec.partitions),
+            deduplication: DeduplicationWindow(capacity: configuration.maxDeduplicationIDs, window: spec.deduplicationWindow))
+        return true
+    }
+
+    func spec(of topic: String) throws(BusError) -> TopicSpec {
+        try checkOpen()
+        guard let existing = topics[topic] else { throw BusError(.unknownTopic, topic) }
+        return existing.spec
+    }
+
+    // MARK: Publishing
+
+    /// Validates and either stores the record now or, while acceptance is held, queues it.
+    func submit(_ record: BusRecord, promise: PublishPromise?) throws(BusError) -> PublishAck? {
+        try checkOpen()
+        guard let topic = topics[record.topic] else { throw BusError(.unknownTopic, record.topic) }
+        guard record.value.count <= topic.spec.maxRecordBytes else {
+            throw BusError(.recordTooLarge, "\(record.value.count) bytes > \(topic.spec.maxRecordBytes) in \(record.topic)")
+        }
+        let partition = try record.resolvedPartition(partitions: topic.spec.partitions)
+        if held != nil, let promise {
+            held!.append(HeldPublish(record: record, partition: partition, promise: promise))
+            return nil
+        }
+        return store(record, partition: partition)
+    }
+
+    private func store(_ record: BusRecord, partition: Int) -> PublishAck {
+        let now = clock.now()
+        if let id = record.recordID, let first = topics[record.topic]!.deduplication.lookup(id, now: now) {
+            return PublishAck(topic: first.topic, partition: first.partition, offset: first.offset, duplicate: true)
+        }
+        let offset = topics[record.topic]!.logs[partition].append(
+            .init(key: record.key, value: record.value, recordID: record.recordID))
+        let ack = PublishAck(topic: record.topic, partition: partition, offset: offset, duplicate: false)
+        if let id = record.recordID { topics[record.topic]!.deduplication.insert(id, ack, now: now) }
+        if let waiters = dataWaiters.removeValue(forKey: record.topic) {
+            for (_, waiter) in waiters { waiter.resume() }
+        }
+        return ack
+    }
+
+    /// Failure injection: records submitted from now on are accepted only at `releaseAcceptance()`.
+    func holdAcceptance() {
+        if held == nil { held = [] }
+    }
+
+    func releaseAcceptance() {
+        guard let queue = held else { return }
+        held = nil
+        for item in queue {
+            item.promise.complete(.success(store(item.record, partition: item.partition)))
+        }
+    }
+
+    // MARK: Consumer groups
+
+    func join(topic name: String, group: String, options: ConsumerOptions) throws(BusError) {
+        try checkOpen()
+        guard var topic = topics[name] else { throw BusError(.unknownTopic, name) }
+        var state = topic.groups[group] ?? Group(
+            coordinator: GroupCoordinatorStateMachine(partitions: topic.spec.partitions, sessionTimeout: options.sessionTimeout),
+            cursors: Array(repeating: PartitionCursor(), count: topic.spec.partitions))
+        let actions = try state.coordinator.join(options.memberID, now: clock.now())
+        state.listeners[options.memberID] = options.onAssignment
+        state.options[options.memberID] = options
+        topic.groups[group] = state
+        topics[name] = topic
+        apply(actions, topic: name, group: group)
+    }
+
+    func leave(topic: String, group: String, member: String) {
+        guard topics[topic]?.groups[group] != nil else { return }
+        let actions = topics[topic]!.groups[group]!.coordinator.leave(member)
+        apply(actions, topic: topic, group: group)
+        topics[topic]!.groups[group]!.listeners.removeValue(forKey: member)
+        topics[topic]!.groups[group]!.options.removeValue(forKey: member)
+    }
+
+    func assignment(topic: String, group: String, member: String) -> [Int] {
+        topics[topic]?.groups[group]?.coordinator.assignment[member] ?? []
+    }
+
+    private func apply(_ actions: [GroupCoordinatorStateMachine.Action], topic: String, group: String) {
+        for action in actions {
+            switch action {
+            case .revoke(let member, let partitions):
+                for partition in partitions { topics[topic]!.groups[group]!.cursors[partition].requeueAll() }
+                topics[topic]!.groups[group]!.listeners[member]?(.revoked(partitions))
+            case .assign(let member, let partitions):
+                topics[topic]!.groups[group]!.listeners[member]?(.assigned(partitions))
+            }
+        }
+    }
+
+    /// Heart-beats `member` and returns up to `maxRecords` records of its partitions.
+    func poll(topic name: String, group: String, options: ConsumerOptions, maxRecords: Int) throws(BusError) -> [ConsumedRecord] {
+        try checkOpen()
+        guard topics[name]?.groups[group] != nil else { throw BusError(.unknownTopic, name) }
+        let now = clock.now()
+        let member = options.memberID
+        let actions = topics[name]!.groups[group]!.coordinator.heartbeat(member, now: now)
+        if topics[name]!.groups[group]!.listeners[member] == nil {
+            topics[name]!.groups[group]!.listeners[member] = options.onAssignment
+        }
+        apply(actions, topic: name, group: group)
+        let owned = topics[name]!.groups[group]!.coordinator.assignment[member] ?? []
+        guard !owned.isEmpty, maxRecords > 0 else { return [] }
+
+        var result: [ConsumedRecord] = []
+        result.reserveCapacity(min(maxRecords, 1024))
+        let start = topics[name]!.groups[group]!.roundRobin
+        topics[name]!.groups[group]!.roundRobin &+= 1
+        for index in 0..<owned.count where result.count < maxRecords {
+            let partition = owned[(start + index) % owned.count]
+            collect(topic: name, group: group, partition: partition, options: options, now: now,
+                    limit: maxRecords, into: &result)
+        }
+        return result
+    }
+
+    private func collect(
+        topic name: String, group: String, partition: Int, options: ConsumerOptions, now: Duration,
+        limit: Int, into result: inout [ConsumedRecord]
+    ) {
+        let log = topics[name]!.logs[partition]
+        var cursor = topics[name]!.groups[group]!.cursors[partition]
+        defer { topics[name]!.groups[group]!.cursors[partition] = cursor }
+        cursor.expireAckWait(now: now, ackWait: options.ackWait)
+        while result.count < limit, let (offset, count) = cursor.popDue() {
+            guard let stored = log.record(at: offset) else {
+                cursor.ack(offset)  // dropped by retention
+                continue
+            }
+            cursor.markDelivered(offset, count: count + 1, now: now)
+            result.append(consumed(name, partition, offset, stored, count + 1))
+        }
+        if cursor.next < log.base { cursor.next = log.base }
+        while result.count < limit, cursor.unackedCount < options.maxUnacked, cursor.next < log.end {
+            let offset = cursor.next
+            cursor.next += 1
+            cursor.markDelivered(offset, count: 1, now: now)
+            result.append(consumed(name, partition, offset, log.record(at: offset)!, 1))
+        }
+    }
+
+    private func consumed(_ topic: String, _ partition: Int, _ offset: UInt64, _ stored: PartitionLog.Stored, _ count: Int) -> ConsumedRecord {
+        ConsumedRecord(
+            topic: topic, partition: partition, offset: offset, key: stored.key, value: stored.value,
+            recordID: stored.recordID, deliveryCount: count, ackToken: .inProcess)
+    }
+
+    func ack(topic: String, group: String, records: [ConsumedRecord]) throws(BusError) {
+        try checkOpen()
+        guard topics[topic]?.groups[group] != nil else { throw BusError(.unknownTopic, topic) }
+        for record in records where record.topic == topic {
+            topics[topic]!.groups[group]!.cursors[record.partition].ack(record.offset)
+        }
+    }
+
+    /// Suspends until a record is stored in `topic`, the bus closes, or `timeout` passes.
+    func waitForData(topic: String, timeout: Duration) async {
+        let id = nextID
+        nextID += 1
+        let sleeper = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.wake(topic: topic, id: id)
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if closed {
+                continuation.resume()
+            } else {
+                dataWaiters[topic, default: [:]][id] = continuation
+            }
+        }
+        sleeper.cancel()
+    }
+
+    private func wake(topic: String, id: Int) {
+        dataWaiters[topic]?.removeValue(forKey: id)?.resume()
+    }
+
+    // MARK: Tables
+
+    func createTable(_ spec: TableSpec) throws(BusError) -> Bool {
+        try checkOpen()
+        try spec.validate()
+        if tables[spec.name] != nil { return false }
+        guard tables.count < configuration.maxTables else { throw BusError(.invalidOption, "more than \(configuration.maxTables) tables") }
+        tables[spec.name] = Table(spec: spec)
+        return true
+    }
+
+    func hasTable(_ name: String) throws(BusError) -> Bool {
+        try checkOpen()
+        return tables[name] != nil
+    }
+
+    func get(table: String, key: String) throws(BusError) -> TableEntry? {
+        try checkOpen()
+        guard let state = tables[table] else { throw BusError(.unknownTable, table) }
+        guard let entry = state.entries[key], let value = entry.value else { return nil }
+        return TableEntry(key: key, value: value, revision: entry.revision)
+    }
+
+    enum Condition { case none, absent, revision(UInt64) }
+
+    /// Writes (or deletes, `value == nil`) under a condition; waits while a watcher's buffer is full.
+    func write(table name: String, key: String, value: [UInt8]?, condition: Condition) async throws(BusError) -> UInt64 {
+        try checkOpen()
+        try TableSpec.validateKey(key)
+        guard var table = tables[name] else { throw BusError(.unknownTable, name) }
+        if let value, value.count > table.spec.maxValueBytes {
+            throw BusError(.valueTooLarge, "\(value.count) bytes > \(table.spec.maxValueBytes) in \(name)")
+        }
+        let current = table.entries[key]
+        switch condition {
+        case .none: break
+        case .absent:
+            if current?.value != nil { throw BusError(.revisionMismatch, "\(name)/\(key) exists") }
+        case .revision(let expected):
+            guard current?.revision == expected else {
+                throw BusError(.revisionMismatch, "\(name)/\(key) is at \(current?.revision ?? 0), not \(expected)")
+            }
+        }
+        if value == nil, current == nil || current?.value == nil {
+            // Deleting what is absent still writes a tombstone, as JetStream does.
+        }
+        guard table.entries.count < configuration.maxTableKeys || current != nil else {
+            throw BusError(.invalidOption, "\(name) holds \(configuration.maxTableKeys) keys")
+        }
+        table.revision += 1
+        let revision = table.revision
+        table.entries[key] = (value, revision)
+        let event: TableEvent = value.map { .put(TableEntry(key: key, value: $0, revision: revision)) }
+            ?? .deleted(key: key, revision: revision)
+        let watchers = Array(table.watchers.values)
+        tables[name] = table
+        for watcher in watchers { watcher.enqueue(event) }
+        for watcher in watchers { await watcher.waitForSpace() }
+        return revision
+    }
+
+    func watch(table name: String) throws(BusError) -> TableWatch {
+        try checkOpen()
+        guard let table = tables[name] else { throw BusError(.unknownTable, name) }
+        let channel = BoundedChannel<TableEvent>(capacity: TableWatch.bufferCapacity)
+        for (key, entry) in table.entries.sorted(by: { $0.value.revision < $1.value.revision }) {
+            if let value = entry.value {
+                channel.enqueue(.put(TableEntry(key: key, value: value, revision: entry.revision)))
+            } else {
+                channel.enqueue(.deleted(key: key, revision: entry.revision))
+            }
+        }
+        channel.enqueue(.caughtUp)
+        let id = nextID
+        nextID += 1
+        tables[name]!.watchers[id] = channel
+        return TableWatch(channel: channel) { [weak self] in
+            Task { await self?.unwatch(table: name, id: id) }
+        }
+    }
+
+    private func unwatch(table: String, id: Int) {
+        tables[table]?.watchers.removeValue(forKey: id)
+    }
+}

@@ -1,0 +1,218 @@
+import CNATS
+import Foundation
+import P2PBus
+
+/// One KV bucket handle; the only owner of its `kvStore*`.
+final class KVBucket: @unchecked Sendable {
+    let store: OpaquePointer
+    let nats: NATSConnection
+    let bucket: String
+
+    private init(store: OpaquePointer, nats: NATSConnection, bucket: String) {
+        self.store = store
+        self.nats = nats
+        self.bucket = bucket
+    }
+
+    deinit { kvStore_Destroy(store) }
+
+    /// Creates the bucket if it does not exist; `true` when created now.
+    static func create(nats: NATSConnection, bucket: String, spec: TableSpec) async throws(BusError) -> Bool {
+        try await Blocking.run { () throws(BusError) -> Bool in
+            var existing: OpaquePointer?
+            if js_KeyValue(&existing, nats.context, bucket) == NATS_OK {
+                kvStore_Destroy(existing)
+                return false
+            }
+            let arena = CStringArena()
+            var config = kvConfig()
+            kvConfig_Init(&config)
+            config.Bucket = arena.string(bucket)
+            config.History = UInt8(spec.history)
+            config.Replicas = Int32(spec.replicas)
+            config.MaxValueSize = Int32(spec.maxValueBytes)
+            config.StorageType = js_FileStorage
+            var store: OpaquePointer?
+            let status = js_CreateKeyValue(&store, nats.context, &config)
+            guard status == NATS_OK else { throw BusError(.serverError, "create bucket \(bucket): \(lastNATSError(status))") }
+            kvStore_Destroy(store)
+            return true
+        }
+    }
+
+    static func open(nats: NATSConnection, bucket: String) async throws(BusError) -> KVBucket {
+        try await Blocking.run { () throws(BusError) -> KVBucket in
+            var store: OpaquePointer?
+            let status = js_KeyValue(&store, nats.context, bucket)
+            guard status == NATS_OK, let store else {
+                throw BusError(status == NATS_NOT_FOUND ? .unknownTable : .serverError, "bucket \(bucket): \(lastNATSError(status))")
+            }
+            return KVBucket(store: store, nats: nats, bucket: bucket)
+        }
+    }
+
+    // MARK: Blocking operations (call through `Blocking.run`)
+
+    func getBlocking(_ key: String) throws(BusError) -> TableEntry? {
+        var entry: OpaquePointer?
+        let status = kvStore_Get(&entry, store, key)
+        if status == NATS_NOT_FOUND { return nil }
+        guard status == NATS_OK, let entry else { throw BusError(.serverError, "get \(bucket)/\(key): \(lastNATSError(status))") }
+        defer { kvEntry_Destroy(entry) }
+        return Self.tableEntry(entry)
+    }
+
+    static func tableEntry(_ entry: OpaquePointer) -> TableEntry {
+        let length = Int(kvEntry_ValueLen(entry))
+        var value = [UInt8](repeating: 0, count: length)
+        if length > 0, let data = kvEntry_Value(entry) {
+            value.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: length)) }
+        }
+        return TableEntry(key: String(cString: kvEntry_Key(entry)), value: value, revision: kvEntry_Revision(entry))
+    }
+
+    func putBlocking(_ key: String, _ value: [UInt8]) throws(BusError) -> UInt64 {
+        var revision: UInt64 = 0
+        let status = value.withUnsafeBytes { kvStore_Put(&revision, store, key, $0.baseAddress, Int32($0.count)) }
+        guard status == NATS_OK else { throw mapWriteError(status, key) }
+        return revision
+    }
+
+    func deleteBlocking(_ key: String) throws(BusError) {
+        let status = kvStore_Delete(store, key)
+        guard status == NATS_OK else { throw mapWriteError(status, key) }
+    }
+
+    /// Publishes `value` to the key's subject only if the key's last revision is `expected`
+    /// (`nil`: the key has never been written).
+    func conditionalPutBlocking(_ key: String, _ value: [UInt8], expected: UInt64?) throws(BusError) -> UInt64 {
+        var message: OpaquePointer?
+        let subject = "$KV.\(bucket).\(key)"
+        var status = value.withUnsafeBytes { natsMsg_Create(&message, subject, nil, $0.baseAddress, Int32($0.count)) }
+        guard status == NATS_OK else { throw BusError(.serverError, lastNATSError(status)) }
+        defer { natsMsg_Destroy(message) }
+        var options = jsPubOptions()
+        jsPubOptions_Init(&options)
+        if let expected { options.ExpectLastSubjectSeq = expected } else { options.ExpectNoMessage = true }
+        var ack: UnsafeMutablePointer<jsPubAck>?
+        var errorCode = jsErrCode(0)
+        status = js_PublishMsg(&ack, nats.context, message, &options, &errorCode)
+        defer { jsPubAck_Destroy(ack) }
+        if errorCode == JSStreamWrongLastSequenceErr {
+            throw BusError(.revisionMismatch, "\(bucket)/\(key) is not at revision \(expected ?? 0)")
+        }
+        guard status == NATS_OK, let ack else { throw mapWriteError(status, key) }
+        return ack.pointee.Sequence
+    }
+
+    /// The revision of the key's latest entry, a tombstone included; `nil` if never written.
+    func lastRevisionBlocking(_ key: String) throws(BusError) -> (revision: UInt64, deleted: Bool)? {
+        var message: OpaquePointer?
+        var errorCode = jsErrCode(0)
+        let status = js_GetLastMsg(&message, nats.context, "KV_\(bucket)", "$KV.\(bucket).\(key)", nil, &errorCode)
+        if status == NATS_NOT_FOUND || errorCode == JSNoMessageFoundErr { return nil }
+        guard status == NATS_OK, let message else { throw BusError(.serverError, "last \(bucket)/\(key): \(lastNATSError(status))") }
+        defer { natsMsg_Destroy(message) }
+        var operation: UnsafePointer<CChar>?
+        let deleted = natsMsgHeader_Get(message, "KV-Operation", &operation) == NATS_OK
+        return (natsMsg_GetSequence(message), deleted)
+    }
+
+    /// Stores only if the key is absent or its latest entry is a tombstone.
+    func createBlocking(_ key: String, _ value: [UInt8]) throws(BusError) -> UInt64 {
+        do {
+            return try conditionalPutBlocking(key, value, expected: nil)
+        } catch where error.code == .revisionMismatch {
+            guard let last = try lastRevisionBlocking(key), last.deleted else {
+                throw BusError(.revisionMismatch, "\(bucket)/\(key) exists")
+            }
+            return try conditionalPutBlocking(key, value, expected: last.revision)
+        }
+    }
+
+    private func mapWriteError(_ status: natsStatus, _ key: String) -> BusError {
+        let text = lastNATSError(status)
+        if text.contains("maximum") { return BusError(.valueTooLarge, "\(bucket)/\(key): \(text)") }
+        return BusError(.serverError, "write \(bucket)/\(key): \(text)")
+    }
+}
+
+/// A watch's `kvWatcher*`; the only owner, destroyed in deinit once the reading thread is done.
+final class KVWatcherHandle: @unchecked Sendable {
+    let watcher: OpaquePointer
+    init(_ watcher: OpaquePointer) { self.watcher = watcher }
+    deinit { kvWatcher_Destroy(watcher) }
+    func stop() { kvWatcher_Stop(watcher) }
+}
+
+struct JetStreamTable: BusTable {
+    let name: String
+    let bucket: KVBucket
+
+    func get(_ key: String) async throws -> TableEntry? {
+        try TableSpec.validateKey(key)
+        let bucket = self.bucket
+        return try await Blocking.run { () throws(BusError) in try bucket.getBlocking(key) }
+    }
+
+    func put(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try TableSpec.validateKey(key)
+        let bucket = self.bucket
+        return try await Blocking.run { () throws(BusError) in try bucket.putBlocking(key, value) }
+    }
+
+    func create(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try TableSpec.validateKey(key)
+        let bucket = self.bucket
+        return try await Blocking.run { () throws(BusError) in try bucket.createBlocking(key, value) }
+    }
+
+    func update(_ key: String, _ value: [UInt8], expectedRevision: UInt64) async throws -> UInt64 {
+        try TableSpec.validateKey(key)
+        let bucket = self.bucket
+        return try await Blocking.run { () throws(BusError) in
+            try bucket.conditionalPutBlocking(key, value, expected: expectedRevision)
+        }
+    }
+
+    func delete(_ key: String) async throws {
+        try TableSpec.validateKey(key)
+        let bucket = self.bucket
+        try await Blocking.run { () throws(BusError) in try bucket.deleteBlocking(key) }
+    }
+
+    /// Reads the watcher on a thread of its own (nats.c blocks in `kvWatcher_Next`) and hands
+    /// events over through a bounded channel: a slow reader stalls that thread, nothing piles up.
+    func watch() async throws -> TableWatch {
+        let bucket = self.bucket
+        let handle = try await Blocking.run { () throws(BusError) -> KVWatcherHandle in
+            var watcher: OpaquePointer?
+            let status = kvStore_WatchAll(&watcher, bucket.store, nil)
+            guard status == NATS_OK, let watcher else { throw BusError(.serverError, "watch \(bucket.bucket): \(lastNATSError(status))") }
+            return KVWatcherHandle(watcher)
+        }
+        let channel = BoundedChannel<TableEvent>(capacity: TableWatch.bufferCapacity)
+        let thread = Thread {
+            while !channel.isFinished {
+                var entry: OpaquePointer?
+                let status = kvWatcher_Next(&entry, handle.watcher, 250)
+                if status == NATS_TIMEOUT { continue }
+                guard status == NATS_OK else { break }
+                guard let entry else {
+                    channel.sendBlocking(.caughtUp)
+                    continue
+                }
+                let operation = kvEntry_Operation(entry)
+                let event: TableEvent = operation == kvOp_Put
+                    ? .put(KVBucket.tableEntry(entry))
+                    : .deleted(key: String(cString: kvEntry_Key(entry)), revision: kvEntry_Revision(entry))
+                kvEntry_Destroy(entry)
+                channel.sendBlocking(event)
+            }
+            channel.finish()
+        }
+        thread.name = "p2p.bus.watch.\(bucket.bucket)"
+        thread.start()
+        return TableWatch(channel: channel) { handle.stop() }
+    }
+}

@@ -1,0 +1,5 @@
+import NIOCore
+import Logging
+import NIOTLS
+import NIOHTTP1
+import NIOPosix
