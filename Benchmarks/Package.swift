@@ -25,5 +25,15 @@ let package = Package(
             ],
             path: "Benchmarks/WireBenchmarks",
             plugins: [plugin]),
+        .executableTarget(
+            name: "BusBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PBus", package: "swift-p2p"),
+                .product(name: "P2PBusJetStream", package: "swift-p2p"),
+                .product(name: "P2PTestSupport", package: "swift-p2p"),
+            ],
+            path: "Benchmarks/BusBenchmarks",
+            plugins: [plugin]),
     ]
 )

@@ -30,17 +30,17 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
     /// Appends `element` even beyond capacity; returns `false` once finished.
     @discardableResult
     package func enqueue(_ element: Element) -> Bool {
-        let consumer: CheckedContinuation<Element?, Never>? = state.withLock { state in
-            guard !state.finished else { return nil }
+        let (accepted, consumer): (Bool, CheckedContinuation<Element?, Never>?) = state.withLock { state in
+            guard !state.finished else { return (false, nil) }
             if let consumer = state.consumer {
                 state.consumer = nil
-                return consumer
+                return (true, consumer)
             }
             state.buffer.append(element)
-            return nil
+            return (true, nil)
         }
         consumer?.resume(returning: element)
-        return true
+        return accepted
     }
 
     /// Suspends while the buffer holds `capacity` or more elements (returns at once when finished).

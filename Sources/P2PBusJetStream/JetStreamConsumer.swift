@@ -251,18 +251,11 @@ actor JetStreamConsumerCore {
     }
 
     static func record(_ message: OpaquePointer, topic: String, partition: Int) -> ConsumedRecord? {
-        guard let replyPointer = natsMsg_GetReply(message) else { return nil }
-        let reply = String(cString: replyPointer)
-        let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
-        // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending> (9 tokens, 2.9), or the
-        // 12-token form with domain and account hash of newer servers.
-        let base = tokens.count >= 12 ? 6 : 4
-        guard tokens.count >= 9, let delivered = Int(tokens[base]), let sequence = UInt64(tokens[base + 1]) else { return nil }
-        let value = NATSMessage.payload(message)
-        let (key, recordID) = NATSMessage.keyAndRecordID(message)
+        guard let reply = natsMsg_GetReply(message), let (delivered, sequence) = NATSMessage.ackMetadata(reply) else { return nil }
+        let (key, value, recordID) = NATSMessage.fields(message)
         return ConsumedRecord(
             topic: topic, partition: partition, offset: sequence, key: key, value: value, recordID: recordID,
-            deliveryCount: delivered, ackToken: .replySubject(reply))
+            deliveryCount: delivered, ackToken: .replySubject(String(cString: reply)))
     }
 
     func ack(_ records: [ConsumedRecord]) throws(BusError) {

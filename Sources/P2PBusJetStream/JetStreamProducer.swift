@@ -15,6 +15,8 @@ final class PublishRouter: Sendable {
         var attempts: Int
     }
 
+    static let maximumRetryBackoff: Duration = .seconds(2)
+
     let window: InFlightWindow
     let maxAttempts: Int
     let retryBackoff: Duration
@@ -78,7 +80,8 @@ final class PublishRouter: Sendable {
     private func scheduleResend(_ message: OpaquePointer, _ entry: Pending, reason: String) {
         let address = UInt(bitPattern: message)
         register(message, entry)
-        let backoff = retryBackoff
+        // Doubling from `retryBackoff`, at most `maximumRetryBackoff`: a RAFT election takes seconds.
+        let backoff = min(retryBackoff * (1 << min(entry.attempts, 8)), Self.maximumRetryBackoff)
         Task {
             try? await Task.sleep(for: backoff)
             let status = self.resend.withLock { $0 }?(address) ?? NATS_CONNECTION_CLOSED
@@ -171,10 +174,9 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
         await router.window.acquire()
         let promise = PublishPromise()
         var message: OpaquePointer?
-        var status = record.value.withUnsafeBytes {
-            natsMsg_Create(&message, "\(record.topic).\(partition)", nil, $0.baseAddress, Int32($0.count))
+        var status = RecordFrame.withFrame(key: record.key, value: record.value) { frame in
+            natsMsg_Create(&message, info.subjects[partition], nil, frame.baseAddress, Int32(frame.count))
         }
-        if status == NATS_OK, !record.key.isEmpty { status = natsMsgHeader_Set(message, "P2P-Key", Hex.encode(record.key)) }
         if status == NATS_OK, let id = record.recordID { status = natsMsgHeader_Set(message, "Nats-Msg-Id", id) }
         guard status == NATS_OK, let created = message else {
             natsMsg_Destroy(message)

@@ -80,19 +80,26 @@ actor InProcessBroker {
 
     // MARK: Publishing
 
+    enum Submitted: Sendable {
+        case stored(PublishAck)
+        /// Acceptance is held: the promise completes at `releaseAcceptance()`.
+        case held(PublishPromise)
+    }
+
     /// Validates and either stores the record now or, while acceptance is held, queues it.
-    func submit(_ record: BusRecord, promise: PublishPromise?) throws(BusError) -> PublishAck? {
+    func submit(_ record: BusRecord) throws(BusError) -> Submitted {
         try checkOpen()
         guard let topic = topics[record.topic] else { throw BusError(.unknownTopic, record.topic) }
         guard record.value.count <= topic.spec.maxRecordBytes else {
             throw BusError(.recordTooLarge, "\(record.value.count) bytes > \(topic.spec.maxRecordBytes) in \(record.topic)")
         }
         let partition = try record.resolvedPartition(partitions: topic.spec.partitions)
-        if held != nil, let promise {
+        if held != nil {
+            let promise = PublishPromise()
             held!.append(HeldPublish(record: record, partition: partition, promise: promise))
-            return nil
+            return .held(promise)
         }
-        return store(record, partition: partition)
+        return .stored(store(record, partition: partition))
     }
 
     private func store(_ record: BusRecord, partition: Int) -> PublishAck {
