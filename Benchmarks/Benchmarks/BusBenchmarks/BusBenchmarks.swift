@@ -61,7 +61,7 @@ let benchmarks: @Sendable () -> Void = {
 
         Benchmark(
             "InProcessBus hop \(label)",
-            configuration: .init(maxIterations: 1000),
+            configuration: .init(timeUnits: .nanoseconds, maxIterations: 1000),
             closure: { benchmark in
                 guard let state = BusBench.shared.inProcess else { throw BenchFailure(description: "no setup") }
                 benchmark.startMeasurement()
