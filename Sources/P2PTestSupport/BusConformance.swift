@@ -305,6 +305,11 @@ public struct BusConformance: Sendable {
         try await bus.createTable(TableSpec(name: name))
         try expect(try await bus.createTable(TableSpec(name: name)) == false, "second create is not idempotent")
         let table = try await bus.table(name)
+        let empty = try await table.watch()
+        var emptyIterator = empty.makeAsyncIterator()
+        let first = await emptyIterator.next()
+        try expect(first == .caughtUp, "an empty table's watch starts with \(String(describing: first))")
+        empty.cancel()
         let r1 = try await table.create("alice", Array("v1".utf8))
         try await expectError(.revisionMismatch) { _ = try await table.create("alice", [0]) }
         let r2 = try await table.update("alice", Array("v2".utf8), expectedRevision: r1)

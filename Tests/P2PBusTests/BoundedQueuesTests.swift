@@ -46,3 +46,23 @@ struct BoundedQueuesTests {
         #expect(await channel.next() == nil)
     }
 }
+
+@Suite("Consuming as an async sequence")
+struct ConsumedRecordsTests {
+    @Test("records() yields every record in order and ends when the consumer closes")
+    func sequence() async throws {
+        let bus = InProcessBus()
+        try await bus.createTopic(TopicSpec(name: "seq", partitions: 1))
+        let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 8))
+        for index in 0..<20 { try await producer.publish(BusRecord(topic: "seq", key: "k", value: [UInt8(index)])) }
+        let consumer = try await bus.makeConsumer(topic: "seq", group: "g", options: ConsumerOptions(memberID: "m"))
+        var values: [UInt8] = []
+        for try await record in consumer.records(batch: 7, pollTimeout: .milliseconds(50)) {
+            values.append(record.value[0])
+            try await consumer.ack(record)
+            if values.count == 20 { await consumer.close() }
+        }
+        #expect(values == (0..<20).map { UInt8($0) })
+        await bus.close()
+    }
+}
