@@ -123,30 +123,45 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
     }
 }
 
-/// A table watch: an async sequence of `TableEvent`s. Cancel it to stop watching.
+/// A table watch: an async sequence of `TableEvent`s. Cancel it to stop watching; a watch whose
+/// copies and iterators are all gone cancels itself.
 public struct TableWatch: AsyncSequence, Sendable {
     public typealias Element = TableEvent
     /// Events buffered for a watcher that has not read them yet; beyond it, writers wait.
     public static let bufferCapacity = 1024
 
-    let channel: BoundedChannel<TableEvent>
-    let onCancel: @Sendable () -> Void
+    /// Ends the watch when the last copy of the watch or of its iterators goes away.
+    final class Lifetime: Sendable {
+        let channel: BoundedChannel<TableEvent>
+        let onCancel: @Sendable () -> Void
+        let cancelled = Atomic<Bool>(false)
+        init(channel: BoundedChannel<TableEvent>, onCancel: @escaping @Sendable () -> Void) {
+            self.channel = channel
+            self.onCancel = onCancel
+        }
+        func cancel() {
+            guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            channel.finish()
+            onCancel()
+        }
+        deinit { cancel() }
+    }
+
+    let lifetime: Lifetime
 
     package init(channel: BoundedChannel<TableEvent>, onCancel: @escaping @Sendable () -> Void) {
-        self.channel = channel
-        self.onCancel = onCancel
+        lifetime = Lifetime(channel: channel, onCancel: onCancel)
     }
 
     /// Stops the watch; the sequence ends after the buffered events.
     public func cancel() {
-        channel.finish()
-        onCancel()
+        lifetime.cancel()
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let channel: BoundedChannel<TableEvent>
-        public mutating func next() async -> TableEvent? { await channel.next() }
+        let lifetime: Lifetime
+        public mutating func next() async -> TableEvent? { await lifetime.channel.next() }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(channel: channel) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(lifetime: lifetime) }
 }

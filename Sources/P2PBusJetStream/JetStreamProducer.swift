@@ -84,7 +84,8 @@ final class PublishRouter: Sendable {
         let backoff = min(retryBackoff * (1 << min(entry.attempts, 8)), Self.maximumRetryBackoff)
         Task {
             try? await Task.sleep(for: backoff)
-            let status = self.resend.withLock { $0 }?(address) ?? NATS_CONNECTION_CLOSED
+            // Under the lock, so that the producer's deinit cannot free the context meanwhile.
+            let status = self.resend.withLock { $0?(address) } ?? NATS_CONNECTION_CLOSED
             guard status != NATS_OK, let message = OpaquePointer(bitPattern: address), var entry = self.unregister(message) else { return }
             entry.attempts += 1
             let text = "\(reason); resend: \(String(cString: natsStatus_GetText(status)))"
@@ -123,8 +124,11 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
     }
 
     deinit {
+        router.resend.withLock { $0 = nil }
         jsCtx_Destroy(context)
-        routerReference.release()
+        // nats.c may still call back for records in flight: then the router stays alive (a small
+        // leak) rather than be freed under a callback.
+        if router.window.inFlight == 0 { routerReference.release() }
     }
 
     static func make(bus: JetStreamBus, options: ProducerOptions) async throws(BusError) -> JetStreamProducer {
