@@ -73,13 +73,15 @@ public final class JetStreamBus: MessageBus {
         let stream: String
         let partitions: Int
         let maxRecordBytes: Int
+        let replicas: Int
         /// `<topic>.<partition>` for every partition, built once.
         let subjects: [String]
 
-        init(topic: String, stream: String, partitions: Int, maxRecordBytes: Int) {
+        init(topic: String, stream: String, partitions: Int, maxRecordBytes: Int, replicas: Int) {
             self.stream = stream
             self.partitions = partitions
             self.maxRecordBytes = maxRecordBytes
+            self.replicas = replicas
             self.subjects = (0..<partitions).map { "\(topic).\($0)" }
         }
     }
@@ -141,7 +143,7 @@ public final class JetStreamBus: MessageBus {
         }
         let info = TopicInfo(
             topic: spec.name, stream: TopicSpec.engineName(for: spec.name), partitions: spec.partitions,
-            maxRecordBytes: spec.maxRecordBytes)
+            maxRecordBytes: spec.maxRecordBytes, replicas: spec.replicas)
         topics.withLock { $0[spec.name] = info }
         return true
     }
@@ -165,9 +167,12 @@ public final class JetStreamBus: MessageBus {
             guard status == NATS_OK, let config = info?.pointee.Config?.pointee else {
                 throw BusError(.serverError, "stream info \(stream): \(lastNATSError(status))")
             }
+            // A stream made elsewhere without `max_msg_size` (-1) is bounded by the server's max_payload,
+            // which nats.c enforces before sending.
+            let maxRecordBytes = config.MaxMsgSize > 0 ? max(0, Int(config.MaxMsgSize) - Self.headerAllowance) : TopicSpec.maximumRecordBytesLimit
             return TopicInfo(
-                topic: topic, stream: stream, partitions: Int(config.SubjectsLen),
-                maxRecordBytes: max(0, Int(config.MaxMsgSize) - Self.headerAllowance))
+                topic: topic, stream: stream, partitions: Int(config.SubjectsLen), maxRecordBytes: maxRecordBytes,
+                replicas: max(1, Int(config.Replicas)))
         }
         guard let info else {
             if required { throw BusError(.unknownTopic, topic) }

@@ -29,7 +29,8 @@ final class JetStreamConsumer: BusConsumer {
         bus: JetStreamBus, topic: String, info: JetStreamBus.TopicInfo, group: String, options: ConsumerOptions
     ) async throws(BusError) -> JetStreamConsumer {
         let bucketName = TopicSpec.engineName(for: "grp_\(group)_\(info.stream)")
-        _ = try await KVBucket.create(nats: bus.nats, bucket: bucketName, spec: TableSpec(name: bucketName))
+        // As replicated as the topic: the leases must survive what the records survive.
+        _ = try await KVBucket.create(nats: bus.nats, bucket: bucketName, spec: TableSpec(name: bucketName, replicas: info.replicas))
         let bucket = try await KVBucket.open(nats: bus.nats, bucket: bucketName)
         let core = JetStreamConsumerCore(bus: bus, topic: topic, info: info, group: group, options: options, bucket: bucket)
         try await core.tick(force: true)

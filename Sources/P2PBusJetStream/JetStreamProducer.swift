@@ -194,7 +194,8 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
         status = js_PublishMsgAsync(context, &message, &options)
         if status != NATS_OK {
             // nats.c did not take the message: no callback will come for it.
-            if let entry = router.unregister(created) { router.complete(entry, .failure(BusError(.publishFailed, lastNATSError(status)))) }
+            let code: BusError.Code = status == NATS_MAX_PAYLOAD ? .recordTooLarge : .publishFailed
+            if let entry = router.unregister(created) { router.complete(entry, .failure(BusError(code, lastNATSError(status)))) }
             natsMsg_Destroy(message)
             _ = try await PublishReceipt(promise).accepted()
         }
