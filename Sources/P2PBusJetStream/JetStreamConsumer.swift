@@ -176,8 +176,13 @@ actor JetStreamConsumerCore {
             var consumerInfo: UnsafeMutablePointer<jsConsumerInfo>?
             var errorCode = jsErrCode(0)
             // Fails harmlessly when the durable exists with another ack wait: we bind to it anyway.
-            _ = js_AddConsumer(&consumerInfo, nats.context, stream, &config, nil, &errorCode)
+            let created = js_AddConsumer(&consumerInfo, nats.context, stream, &config, nil, &errorCode)
+            // 2.9 ignores fields it does not know: check that the filter we rely on was applied.
+            let echoed = consumerInfo?.pointee.Config?.pointee.FilterSubject.map { String(cString: $0) }
             jsConsumerInfo_Destroy(consumerInfo)
+            if created == NATS_OK, echoed != subject {
+                throw BusError(.serverError, "durable \(durable) came back filtered on \(echoed ?? "nothing"), not \(subject)")
+            }
             var subscriptionOptions = jsSubOptions()
             jsSubOptions_Init(&subscriptionOptions)
             subscriptionOptions.Stream = arena.string(stream)
