@@ -278,6 +278,23 @@ public struct BusConformance: Sendable {
         await a.close()
     }
 
+    /// A live member that does not acknowledge gets the records again after the ack wait.
+    public func redeliveryAfterAckWait() async throws {
+        let bus = try await harness.connect()
+        defer { Task { await bus.close() } }
+        let topic = unique("ackwait")
+        try await bus.createTopic(TopicSpec(name: topic, partitions: 1))
+        _ = try await publish(bus, (0..<3).map { BusRecord(topic: topic, key: "k", value: [UInt8($0)]) })
+        let consumer = try await bus.makeConsumer(topic: topic, group: unique("g"), options: options("solo"))
+        let first = try await drain([consumer], count: 3, ack: false)
+        try expect(first.allSatisfy { $0.record.deliveryCount == 1 }, "first delivery count")
+        try await harness.pass(harness.ackWait + harness.heartbeatInterval)
+        let again = try await drain([consumer], count: 3)
+        try expect(again.map(\.record.value) == first.map(\.record.value), "not the same records again")
+        try expect(again.allSatisfy { $0.record.deliveryCount == 2 }, "redelivery count: \(again.map(\.record.deliveryCount))")
+        await consumer.close()
+    }
+
     /// A record id published twice is stored once; the repeat reports the first copy.
     public func idempotentPublish() async throws {
         let bus = try await harness.connect()

@@ -35,6 +35,7 @@ struct JetStreamConformanceTests {
     @Test func rebalanceOnLeave() async throws { try await run { try await $0.rebalanceOnLeave() } }
     @Test func rebalanceOnSilentMember() async throws { try await run { try await $0.rebalanceOnSilentMember() } }
     @Test func redeliveryAfterMemberDies() async throws { try await run { try await $0.redeliveryAfterMemberDies() } }
+    @Test func redeliveryAfterAckWait() async throws { try await run { try await $0.redeliveryAfterAckWait() } }
     @Test func idempotentPublish() async throws { try await run { try await $0.idempotentPublish() } }
     @Test func tableCompareAndSetAndWatch() async throws { try await run { try await $0.tableCompareAndSetAndWatch() } }
     @Test func backPressureAtInFlightBound() async throws { try await run { try await $0.backPressureAtInFlightBound() } }
