@@ -47,30 +47,34 @@ enum NATSMessage {
     /// `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>` (9 tokens, 2.9), or the
     /// 12-token form (with domain and account hash) of newer servers.
     static func ackMetadata(_ reply: UnsafePointer<CChar>) -> (delivered: Int, sequence: UInt64)? {
-        var dots: [Int] = []
-        dots.reserveCapacity(12)
-        var index = 0
-        while reply[index] != 0 {
-            if reply[index] == 0x2E { dots.append(index) }
-            index += 1
-            if index > 4096 { return nil }
+        // First pass: count the tokens (no allocation); second: parse the two numbers.
+        var length = 0
+        var dots = 0
+        while reply[length] != 0 {
+            if reply[length] == 0x2E { dots += 1 }
+            length += 1
+            if length > 4096 { return nil }
         }
-        let tokens = dots.count + 1
+        let tokens = dots + 1
         guard tokens == 9 || tokens >= 12 else { return nil }
-        let first = tokens == 9 ? 4 : 6
-        func number(_ token: Int) -> UInt64? {
-            let start = dots[token - 1] + 1
-            let end = token < dots.count ? dots[token] : index
-            guard end > start, end - start <= 19 else { return nil }
-            var value: UInt64 = 0
-            for position in start..<end {
+        let wanted = tokens == 9 ? 4 : 6  // token index of the delivery count; the sequence follows
+        var token = 0
+        var position = 0
+        var numbers: (UInt64, UInt64) = (0, 0)
+        while position < length, token <= wanted + 1 {
+            if reply[position] == 0x2E {
+                token += 1
+            } else if token == wanted || token == wanted + 1 {
                 let digit = UInt8(bitPattern: reply[position]) &- 0x30
                 guard digit < 10 else { return nil }
-                value = value * 10 + UInt64(digit)
+                let (current, overflow1) = (token == wanted ? numbers.0 : numbers.1).multipliedReportingOverflow(by: 10)
+                let (next, overflow2) = current.addingReportingOverflow(UInt64(digit))
+                guard !overflow1, !overflow2 else { return nil }
+                if token == wanted { numbers.0 = next } else { numbers.1 = next }
             }
-            return value
+            position += 1
         }
-        guard let delivered = number(first), let sequence = number(first + 1) else { return nil }
-        return (Int(delivered), sequence)
+        guard numbers.0 > 0, numbers.0 <= UInt64(Int.max) else { return nil }
+        return (Int(numbers.0), numbers.1)
     }
 }

@@ -17,6 +17,7 @@ final class BusBench: @unchecked Sendable {
     var inProcess: (bus: InProcessBus, producer: any BusProducer, consumer: any BusConsumer)?
     var jetStream: [Int: (bus: JetStreamBus, producer: any BusProducer, consumer: any BusConsumer)] = [:]
     var bare: [Int: BareNATSHop] = [:]
+    var paired: [Int: (bus: JetStreamBus, producer: any BusProducer, consumer: any BusConsumer, bare: BareNATSHop)] = [:]
 
     /// Each benchmark gets its own server, stopped by PID in its teardown.
     func startServer(for name: String) async throws -> NATSServer {
@@ -50,6 +51,9 @@ func hop(producer: any BusProducer, consumer: any BusConsumer, topic: String, pa
     guard received == count else { throw BenchFailure(description: "received \(received) of \(count)") }
 }
 
+/// Bus throughput as a percentage of bare nats.c throughput, measured in pairs under the same load.
+let pairedRatio = BenchmarkMetric.custom("JetStreamBus ÷ bare nats.c (%)", polarity: .prefersLarger, useScalingFactor: false)
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 3, scalingFactor: .kilo,
@@ -58,6 +62,46 @@ let benchmarks: @Sendable () -> Void = {
     for size in [1024, 10 * 1024] {
         let label = size == 1024 ? "1 KB" : "10 KB"
         let payload = [UInt8](repeating: 0x5A, count: size)
+
+        // Each sample runs the bus hop and the bare hop back to back (alternating which goes first)
+        // against the same server, so both see the same load: the ratio is robust to the machine's
+        // run-to-run variation, which separate benchmarks are not.
+        Benchmark(
+            "JetStreamBus vs bare nats.c hop \(label), paired",
+            configuration: .init(metrics: [pairedRatio], maxDuration: .seconds(10), maxIterations: 100),
+            closure: { benchmark in
+                guard let state = BusBench.shared.paired[size] else { throw BenchFailure(description: "no setup") }
+                let count = benchmark.scaledIterations.count
+                let clock = ContinuousClock()
+                var busTime = Duration.zero
+                var bareTime = Duration.zero
+                for order in [benchmark.currentIteration % 2 == 0, benchmark.currentIteration % 2 != 0] {
+                    let start = clock.now
+                    if order {
+                        try await hop(producer: state.producer, consumer: state.consumer, topic: "pair\(size)", payload: payload, count: count)
+                        busTime = clock.now - start
+                    } else {
+                        try state.bare.publish(count: count, payload: payload)
+                        guard state.bare.consume(count: count) == count else { throw BenchFailure(description: "bare lost records") }
+                        bareTime = clock.now - start
+                    }
+                }
+                // Same record count: the throughput ratio is the inverse ratio of the times.
+                benchmark.measurement(pairedRatio, Int((100 * (bareTime / busTime)).rounded()))
+            },
+            setup: {
+                let server = try await BusBench.shared.startServer(for: "pair\(size)")
+                let bus = try await JetStreamBus.connect(urls: [server.url])
+                try await bus.createTopic(TopicSpec(name: "pair\(size)", partitions: 1))
+                let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 1024))
+                let consumer = try await bus.makeConsumer(topic: "pair\(size)", group: "bench", options: ConsumerOptions(memberID: "m1"))
+                BusBench.shared.paired[size] = (bus, producer, consumer, try BareNATSHop(url: server.url, stream: "barepair\(size)"))
+            },
+            teardown: {
+                if let state = BusBench.shared.paired[size] { await state.consumer.close(); await state.bus.close() }
+                BusBench.shared.paired[size] = nil
+                BusBench.shared.stopServer(for: "pair\(size)")
+            })
 
         Benchmark(
             "InProcessBus hop \(label)",
