@@ -1,4 +1,5 @@
 public import P2PIdentity
+public import P2PMembership
 
 /// Every authenticated message sent and not yet acknowledged or expired: markers, replays with
 /// backoff, TTL expiry and delivery-status events (`docs/link-manager.md` §3). A pure state machine:
@@ -48,6 +49,11 @@ public struct DeliveryTracker: Sendable {
             self.maximumTrackedMessages = maximumTrackedMessages
             self.maximumTrackedBytes = maximumTrackedBytes
             self.maximumReplaysWithoutTTL = maximumReplaysWithoutTTL
+        }
+
+        /// The replay settings of a (validated) link-manager configuration, default bounds otherwise.
+        public init(_ configuration: LinkManagerConfiguration) throws(LinkManagerError) {
+            try self.init(replay: try ReplayCalculator(configuration), maximumReplayingPerPair: configuration.maxReplayingMessages)
         }
     }
 

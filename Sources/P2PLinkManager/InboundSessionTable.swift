@@ -1,5 +1,6 @@
 public import P2PIdentity
 public import P2PWire
+public import P2PMembership
 
 /// The sessions for which this link manager is the responder (`docs/link-manager.md` §5): created
 /// by an InitiatorHello, expired when idle, bounded per peer and in total, and the spoofing check
@@ -30,6 +31,13 @@ public struct InboundSessionTable: Sendable {
             self.handshakeTimeoutMillis = handshakeTimeoutMillis
             self.maximumSessionsPerPeer = maximumSessionsPerPeer
             self.maximumSessions = maximumSessions
+        }
+
+        /// Idle expiry `inboundSessionIdleExpiryMillis`, handshake timeout `sessionTimeoutMillis`.
+        public init(_ configuration: LinkManagerConfiguration) throws(LinkManagerError) {
+            try self.init(
+                idleExpiryMillis: UInt64(max(0, configuration.inboundSessionIdleExpiryMillis)),
+                handshakeTimeoutMillis: UInt64(max(0, configuration.sessionTimeoutMillis)))
         }
     }
 

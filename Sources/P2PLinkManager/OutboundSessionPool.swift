@@ -57,6 +57,7 @@ public struct OutboundSessionPool: Sendable {
         var state: SlotState = .idle(retryAt: nil)
         var lastSend: UInt64 = 0
         var lastAck: UInt64 = 0
+        var openedAt: UInt64 = 0
     }
 
     public let counterparties: Counterparties
@@ -114,7 +115,7 @@ public struct OutboundSessionPool: Sendable {
         guard slots.indices.contains(slot), slots[slot].state == .opening else {
             throw LinkManagerError(.unknownSlot, "slot \(slot) is not opening")
         }
-        slots[slot] = Slot(state: .pending(sessionID), lastSend: now, lastAck: now)
+        slots[slot] = Slot(state: .pending(sessionID), lastSend: now, lastAck: now, openedAt: now)
     }
 
     /// The driver could not create an initiator (no member info, no key): retried after the timeout.
@@ -155,6 +156,14 @@ public struct OutboundSessionPool: Sendable {
         return true
     }
 
+    /// Replaces a session at once: its transport needs new keys (`TransportSession.rekeyNeeded`, or
+    /// sequence numbers exhausted) or the peer rejected it. Unknown ids: nothing.
+    public mutating func replace(_ sessionID: SessionID) -> [Action] {
+        guard let index = slot(of: sessionID) else { return [] }
+        slots[index] = Slot(state: .opening)
+        return [.replaceSession(slot: index, old: sessionID)]
+    }
+
     /// Removes a queued message (acknowledged on another path, or its TTL passed).
     public mutating func discard(_ messageID: MessageID) {
         guard queuedIDs.remove(messageID) != nil, let index = queue.firstIndex(where: { $0.messageID == messageID }) else {
@@ -172,7 +181,9 @@ public struct OutboundSessionPool: Sendable {
             let slot = slots[index]
             switch slot.state {
             case .pending(let id), .active(let id):
-                if now >= slot.lastAck, now - slot.lastAck >= c.sessionTimeoutMillis {
+                let timedOut = now >= slot.lastAck && now - slot.lastAck >= c.sessionTimeoutMillis
+                let stale = slot.state == .active(id) && c.sessionRefreshMillis.map { now >= slot.openedAt + $0 } == true
+                if timedOut || stale {
                     slots[index] = Slot(state: .opening)
                     actions.append(.replaceSession(slot: index, old: id))
                 } else if now >= slot.lastSend {
@@ -204,6 +215,7 @@ public struct OutboundSessionPool: Sendable {
             case .active:
                 consider(slot.lastAck + c.sessionTimeoutMillis)
                 consider(slot.lastSend + c.heartbeatPeriodMillis)
+                if let refresh = c.sessionRefreshMillis { consider(slot.openedAt + refresh) }
             case .pending:
                 consider(slot.lastAck + c.sessionTimeoutMillis)
                 consider(slot.lastSend + c.handshakeResendPeriodMillis)

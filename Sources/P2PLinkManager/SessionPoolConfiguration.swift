@@ -14,11 +14,13 @@ public struct SessionPoolConfiguration: Hashable, Sendable {
     public var handshakeResendPeriodMillis: UInt64
     public var maximumQueuedMessages: Int
     public var maximumQueuedBytes: Int
+    /// An active session older than this is replaced by a fresh handshake (new keys); nil = never.
+    public var sessionRefreshMillis: UInt64?
 
     public init(
         sessionsPerPeer: Int = 4, heartbeatPeriodMillis: UInt64 = 2_000, sessionTimeoutMillis: UInt64 = 10_000,
         handshakeResendPeriodMillis: UInt64 = 2_000, maximumQueuedMessages: Int = Self.defaultMaximumQueuedMessages,
-        maximumQueuedBytes: Int = Self.defaultMaximumQueuedBytes
+        maximumQueuedBytes: Int = Self.defaultMaximumQueuedBytes, sessionRefreshMillis: UInt64? = nil
     ) throws(LinkManagerError) {
         guard (1...16).contains(sessionsPerPeer) else {
             throw LinkManagerError(.invalidConfiguration, "sessionsPerPeer \(sessionsPerPeer) not in 1…16")
@@ -34,21 +36,26 @@ public struct SessionPoolConfiguration: Hashable, Sendable {
         guard maximumQueuedMessages > 0, maximumQueuedBytes > 0 else {
             throw LinkManagerError(.invalidConfiguration, "queue bounds must be positive")
         }
+        guard (sessionRefreshMillis ?? sessionTimeoutMillis) >= sessionTimeoutMillis else {
+            throw LinkManagerError(.invalidConfiguration, "session refresh must not come before the session timeout")
+        }
         self.sessionsPerPeer = sessionsPerPeer
         self.heartbeatPeriodMillis = heartbeatPeriodMillis
         self.sessionTimeoutMillis = sessionTimeoutMillis
         self.handshakeResendPeriodMillis = handshakeResendPeriodMillis
         self.maximumQueuedMessages = maximumQueuedMessages
         self.maximumQueuedBytes = maximumQueuedBytes
+        self.sessionRefreshMillis = sessionRefreshMillis
     }
 
     /// The pool settings of a (validated) link-manager configuration; handshakes resend every
-    /// `replayPeriodMillis`.
+    /// `replayPeriodMillis`; sessions are refreshed after `sessionRefreshThresholdSeconds`.
     public init(_ configuration: LinkManagerConfiguration) throws(LinkManagerError) {
         try self.init(
             sessionsPerPeer: configuration.sessionsPerPeer,
             heartbeatPeriodMillis: UInt64(max(1, configuration.heartbeatPeriodMillis)),
             sessionTimeoutMillis: UInt64(max(1, configuration.sessionTimeoutMillis)),
-            handshakeResendPeriodMillis: UInt64(max(1, configuration.replayPeriodMillis)))
+            handshakeResendPeriodMillis: UInt64(max(1, configuration.replayPeriodMillis)),
+            sessionRefreshMillis: UInt64(max(0, configuration.sessionRefreshThresholdSeconds)) * 1_000)
     }
 }

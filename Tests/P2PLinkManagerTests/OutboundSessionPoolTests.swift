@@ -1,4 +1,5 @@
 import P2PIdentity
+import P2PMembership
 import P2PWire
 import Testing
 
@@ -140,5 +141,47 @@ struct OutboundSessionPoolTests {
         expectCode(.invalidConfiguration) { try SessionPoolConfiguration(sessionsPerPeer: 17) }
         expectCode(.invalidConfiguration) { try SessionPoolConfiguration(heartbeatPeriodMillis: 10_000, sessionTimeoutMillis: 10_000) }
         expectCode(.invalidConfiguration) { try SessionPoolConfiguration(maximumQueuedMessages: 0) }
+    }
+}
+
+@Suite("Outbound session pool: refresh and configuration")
+struct OutboundSessionPoolRefreshTests {
+    @Test func activeSessionsAreRefreshedAndCanBeReplacedOnDemand() throws {
+        let configuration = try SessionPoolConfiguration(
+            sessionsPerPeer: 1, heartbeatPeriodMillis: 2_000, sessionTimeoutMillis: 10_000, sessionRefreshMillis: 60_000)
+        var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: configuration)
+        var random = SeededRandom(seed: 41)
+        let id = SessionID(high: 4, low: 4)
+        _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 1), now: 0, random: &random)
+        try pool.sessionOpened(slot: 0, sessionID: id, now: 0)
+        _ = pool.sessionEstablished(id, now: 10, random: &random)
+        var now: UInt64 = 0
+        var replaced = false
+        while now < 70_000, !replaced {
+            now = try #require(pool.nextDeadline)
+            let actions = pool.tick(now: now)
+            replaced = actions.contains(.replaceSession(slot: 0, old: id))
+            pool.acknowledged(id, now: now)
+        }
+        #expect(replaced && now == 60_000)
+        let next = SessionID(high: 5, low: 5)
+        try pool.sessionOpened(slot: 0, sessionID: next, now: now)
+        #expect(pool.replace(next) == [.replaceSession(slot: 0, old: next)])
+        #expect(pool.replace(next) == [])
+        expectCode(.invalidConfiguration) {
+            try SessionPoolConfiguration(sessionTimeoutMillis: 10_000, sessionRefreshMillis: 5_000)
+        }
+    }
+
+    @Test func configurationsFromTheLinkManagerRecord() throws {
+        var record = LinkManagerConfiguration()
+        record.replayAlgorithm = .exponentialBackoff
+        let pool = try SessionPoolConfiguration(record)
+        #expect(pool.sessionsPerPeer == 4 && pool.sessionTimeoutMillis == 10_000 && pool.sessionRefreshMillis == 432_000_000)
+        let tracker = try DeliveryTracker.Configuration(record)
+        #expect(tracker.replay.algorithm == .exponentialBackoff(baseMillis: 2_000, cutoffMillis: 10_000))
+        #expect(tracker.maximumReplayingPerPair == 100)
+        let inbound = try InboundSessionTable.Configuration(record)
+        #expect(inbound.idleExpiryMillis == 600_000 && inbound.handshakeTimeoutMillis == 10_000)
     }
 }
