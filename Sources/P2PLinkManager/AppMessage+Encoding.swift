@@ -24,6 +24,16 @@ extension AuthenticatedMessage {
         try reader.finish()
     }
 
+    /// Decodes with `cache`: identities seen before are not parsed again.
+    public init(decoding bytes: [UInt8], limits: AppRecordLimits = .default, cache: inout IdentityCache) throws(LinkManagerError) {
+        var reader = RecordReader(bytes)
+        reader.cache = IdentityCache(capacity: 1)
+        swap(&reader.cache!, &cache)
+        defer { swap(&reader.cache!, &cache) }
+        try self.init(reading: &reader, limits: limits)
+        try reader.finish()
+    }
+
     init(reading reader: inout RecordReader, limits: AppRecordLimits) throws(LinkManagerError) {
         try reader.header(expecting: .authenticatedMessage)
         let destination = try reader.identity("destination")

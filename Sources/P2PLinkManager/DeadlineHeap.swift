@@ -14,7 +14,7 @@ struct DeadlineHeap<Element: Sendable>: Sendable {
         var child = items.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard Self.less(items[child], items[parent]) else { break }
+            guard less(child, parent) else { break }
             items.swapAt(child, parent)
             child = parent
         }
@@ -30,8 +30,8 @@ struct DeadlineHeap<Element: Sendable>: Sendable {
             let left = 2 * parent + 1
             let right = left + 1
             var smallest = parent
-            if left < items.count, Self.less(items[left], items[smallest]) { smallest = left }
-            if right < items.count, Self.less(items[right], items[smallest]) { smallest = right }
+            if left < items.count, less(left, smallest) { smallest = left }
+            if right < items.count, less(right, smallest) { smallest = right }
             if smallest == parent { break }
             items.swapAt(parent, smallest)
             parent = smallest
@@ -46,9 +46,8 @@ struct DeadlineHeap<Element: Sendable>: Sendable {
         for item in live { push(item.deadline, item.order, item.element) }
     }
 
-    private static func less(
-        _ a: (deadline: UInt64, order: UInt64, element: Element), _ b: (deadline: UInt64, order: UInt64, element: Element)
-    ) -> Bool {
-        a.deadline != b.deadline ? a.deadline < b.deadline : a.order < b.order
+    /// Compares two items in place, by deadline then order, without copying their elements.
+    private func less(_ i: Int, _ j: Int) -> Bool {
+        items[i].deadline != items[j].deadline ? items[i].deadline < items[j].deadline : items[i].order < items[j].order
     }
 }

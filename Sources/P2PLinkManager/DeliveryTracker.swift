@@ -235,22 +235,17 @@ public struct DeliveryTracker: Sendable {
         guard let entry = entries.removeValue(forKey: key) else { return }
         trackedBytes -= entry.message.payload.count
         let pairKey = entry.counterparties
-        var pair = pairs[pairKey] ?? Pair()
+        // The pair is modified in place in the dictionary: no copy of its set or FIFO.
+        var promoted: Key?
         switch entry.place {
         case .waiting:
-            if let index = pair.waiting.firstIndex(of: key) { pair.waiting.remove(at: index) }
-            pairs[pairKey] = pair
+            if let index = pairs[pairKey]?.waiting.firstIndex(of: key) { pairs[pairKey]?.waiting.remove(at: index) }
         case .replaying:
-            pair.replaying.remove(key)
-            if pair.waiting.isEmpty {
-                pairs[pairKey] = pair
-            } else {
-                let next = pair.waiting.removeFirst()
-                pairs[pairKey] = pair
-                if let waiting = entries[next] {
-                    startReplaying(next, due: max(now, waiting.sentAt + configuration.replay.firstDelay))
-                }
-            }
+            pairs[pairKey]?.replaying.remove(key)
+            if pairs[pairKey]?.waiting.isEmpty == false { promoted = pairs[pairKey]?.waiting.removeFirst() }
+        }
+        if let next = promoted, let waiting = entries[next] {
+            startReplaying(next, due: max(now, waiting.sentAt + configuration.replay.firstDelay))
         }
         if let pair = pairs[pairKey], pair.replaying.isEmpty, pair.waiting.isEmpty { pairs[pairKey] = nil }
         compactIfNeeded()

@@ -5,6 +5,8 @@ import P2PIdentity
 struct RecordReader {
     let bytes: [UInt8]
     private(set) var index: Int
+    /// Swapped in by decoders given a cache (`swap`, so it is never copied).
+    var cache: IdentityCache?
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -70,10 +72,24 @@ struct RecordReader {
     }
 
     mutating func identity(_ field: String) throws(LinkManagerError) -> HoldingIdentity {
-        let name = try text(prefixBytes: 2, 1...AppRecordLimits.maximumX500NameLength, "\(field) name")
-        let group = try text(prefixBytes: 1, 1...AppRecordLimits.maximumGroupIDLength, "\(field) group id")
+        let name = try lengthPrefixed(prefixBytes: 2, 1...AppRecordLimits.maximumX500NameLength, "\(field) name")
+        let group = try lengthPrefixed(prefixBytes: 1, 1...AppRecordLimits.maximumGroupIDLength, "\(field) group id")
+        guard cache != nil else { return try Self.parseIdentity(name: name, group: group, field) }
+        return try cache!.identity(name: name, group: group, field)
+    }
+
+    /// Validates and parses an identity's name and group id bytes.
+    static func parseIdentity(
+        name: ArraySlice<UInt8>, group: ArraySlice<UInt8>, _ field: String
+    ) throws(LinkManagerError) -> HoldingIdentity {
+        guard let nameText = String(validating: name, as: UTF8.self) else {
+            throw LinkManagerError(.invalidUTF8, "\(field) name")
+        }
+        guard let groupText = String(validating: group, as: UTF8.self) else {
+            throw LinkManagerError(.invalidUTF8, "\(field) group id")
+        }
         do {
-            return HoldingIdentity(name: try X500Name(name), groupID: try GroupID(group))
+            return HoldingIdentity(name: try X500Name(nameText), groupID: try GroupID(groupText))
         } catch {
             throw LinkManagerError(.invalidIdentity, "\(field): \(error.code)")
         }

@@ -27,6 +27,19 @@ public struct SealedDataPayload: Hashable, Sendable {
     /// Decodes an opened Data payload. The embedded expiry must equal the message's TTL.
     public init(decoding bytes: [UInt8], limits: AppRecordLimits = .default) throws(LinkManagerError) {
         var reader = RecordReader(bytes)
+        try self.init(reading: &reader, limits: limits)
+    }
+
+    /// Decodes with `cache`: identities seen before are not parsed again.
+    public init(decoding bytes: [UInt8], limits: AppRecordLimits = .default, cache: inout IdentityCache) throws(LinkManagerError) {
+        var reader = RecordReader(bytes)
+        reader.cache = IdentityCache(capacity: 1)
+        swap(&reader.cache!, &cache)
+        defer { swap(&reader.cache!, &cache) }
+        try self.init(reading: &reader, limits: limits)
+    }
+
+    private init(reading reader: inout RecordReader, limits: AppRecordLimits) throws(LinkManagerError) {
         try reader.header(expecting: .sealedDataPayload)
         let expiry = try reader.u64("expiry")
         key = Array(try reader.lengthPrefixed(prefixBytes: 2, 0...AppRecordLimits.maximumKeyLength, "key"))

@@ -188,3 +188,30 @@ struct AppRecordTests {
         #expect("\(secret)".contains("m-1"))
     }
 }
+
+@Suite("Identity cache")
+struct IdentityCacheTests {
+    @Test func cachedDecodingEqualsPlainDecodingAndStaysBounded() throws {
+        var cache = IdentityCache(capacity: 3)
+        for n in 0..<10 {
+            let peer = n % 2 == 0 ? Fixture.bob : Fixture.carol
+            let m = Fixture.message(n, to: peer, ttl: 5)
+            let bytes = try m.encoded()
+            #expect(try AuthenticatedMessage(decoding: bytes, cache: &cache) == m)
+            let sealed = try SealedDataPayload(key: [1], message: m).encoded()
+            #expect(try SealedDataPayload(decoding: sealed, cache: &cache) == SealedDataPayload(decoding: sealed))
+            #expect(cache.count <= 3)
+        }
+        #expect(cache.count == 3)  // alice, bob, carol
+        var fourth = Fixture.message(1, from: HoldingIdentity(name: try X500Name("O=Dave Corp, L=Paris, C=FR"), groupID: Fixture.group))
+        _ = try AuthenticatedMessage(decoding: try fourth.encoded(), cache: &cache)
+        #expect(cache.count <= 3)
+        // Invalid names are still refused, and never cached.
+        fourth.payload = []
+        var bytes = try fourth.encoded()
+        let at = bytes.firstIndex(of: UInt8(ascii: "O"))!
+        bytes[at] = UInt8(ascii: "Q")
+        expectCode(.invalidIdentity) { try AuthenticatedMessage(decoding: bytes, cache: &cache) }
+        expectCode(.invalidIdentity) { try AuthenticatedMessage(decoding: bytes, cache: &cache) }
+    }
+}
