@@ -120,3 +120,16 @@ struct RecordReader {
         guard remaining == 0 else { throw LinkManagerError(.trailingBytes, "\(remaining) bytes after the last field") }
     }
 }
+
+extension RecordReader {
+    /// Runs `body` on a reader of `bytes` that uses `cache` (swapped in and back, never copied).
+    static func reading<T>(
+        _ bytes: [UInt8], cache: inout IdentityCache, _ body: (inout RecordReader) throws(LinkManagerError) -> T
+    ) throws(LinkManagerError) -> T {
+        var reader = RecordReader(bytes)
+        reader.cache = IdentityCache(capacity: 1)
+        swap(&reader.cache!, &cache)
+        defer { swap(&reader.cache!, &cache) }
+        return try body(&reader)
+    }
+}

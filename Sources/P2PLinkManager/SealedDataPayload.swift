@@ -32,11 +32,9 @@ public struct SealedDataPayload: Hashable, Sendable {
 
     /// Decodes with `cache`: identities seen before are not parsed again.
     public init(decoding bytes: [UInt8], limits: AppRecordLimits = .default, cache: inout IdentityCache) throws(LinkManagerError) {
-        var reader = RecordReader(bytes)
-        reader.cache = IdentityCache(capacity: 1)
-        swap(&reader.cache!, &cache)
-        defer { swap(&reader.cache!, &cache) }
-        try self.init(reading: &reader, limits: limits)
+        self = try RecordReader.reading(bytes, cache: &cache) { (reader) throws(LinkManagerError) in
+            try SealedDataPayload(reading: &reader, limits: limits)
+        }
     }
 
     private init(reading reader: inout RecordReader, limits: AppRecordLimits) throws(LinkManagerError) {
