@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "P2PTLS", targets: ["P2PTLS"]),
         .library(name: "P2PMembership", targets: ["P2PMembership"]),
         .library(name: "P2PSetup", targets: ["P2PSetup"]),
+        .library(name: "P2PLinkManager", targets: ["P2PLinkManager"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -109,6 +110,12 @@ let package = Package(
             dependencies: ["P2PMembership", "P2PIdentity", "P2PX509", "P2PBus"],
             swiftSettings: strict),
 
+        // MARK: - Link manager
+        .target(
+            name: "P2PLinkManager",
+            dependencies: ["P2PIdentity", "P2PWire", "P2PMembership"],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
@@ -177,6 +184,12 @@ let package = Package(
             dependencies: [
                 "P2PSetup", "P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "P2PBusJetStream",
                 "P2PTestSupport",
+            ]),
+        .testTarget(
+            name: "P2PLinkManagerTests",
+            dependencies: [
+                "P2PLinkManager", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto", "P2PMembership",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
     ]
 )

@@ -1,0 +1,221 @@
+import NIOCore
+import P2PCrypto
+import P2PIdentity
+import P2PSession
+import P2PWire
+import Testing
+
+@testable import P2PLinkManager
+
+/// Randomness for the handshakes: a seeded SplitMix64 stream, so every run repeats.
+struct SeededRandomSource: RandomSource {
+    var generator: SeededRandom
+    init(seed: UInt64) { generator = SeededRandom(seed: seed) }
+    mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: generator.next()) }
+    }
+}
+
+enum SessionKeys {
+    static func key(_ byte: UInt8) -> Ed25519.SigningKey {
+        try! Ed25519.SigningKey(seed: SecretBytes(copying: [UInt8](repeating: byte, count: 32)))
+    }
+    static let alice = key(0xA1)
+    static let bob = key(0xB2)
+}
+
+/// Bob's link manager hosts Bob; Alice is a member of the group.
+struct BobDirectory: SessionKeyLookup {
+    func localIdentity(keyHash: [UInt8], groupID: String) -> LocalIdentityLookupResult {
+        sessionKeyHash(SessionKeys.bob.verifyingKey) == keyHash ? .found(SessionKeys.bob) : .unknownKeyHash
+    }
+    func peerIdentity(keyHash: [UInt8], groupID: String) -> Ed25519.VerifyingKey? {
+        sessionKeyHash(SessionKeys.alice.verifyingKey) == keyHash ? SessionKeys.alice.verifyingKey : nil
+    }
+}
+
+/// Seals `payload` on `transport` into an encoded frame of `type` (Data, Ack or Heartbeat).
+func sealFrame(
+    _ transport: inout TransportSession, type: LinkFrameType, sessionID: SessionID, payload: [UInt8], expiry: UInt64 = 0,
+    now: UInt64
+) throws -> ByteBuffer {
+    let sequence = transport.nextSequenceNumber
+    let header = LinkFrameHeader(type: type, sessionID: sessionID, sequenceNumber: sequence, timestamp: now)
+    let sealedCount = TransportSession.sealedCount(payloadCount: payload.count)
+    var associated = try header.associatedData(sealedPayloadLength: sealedCount)
+    let associatedBytes = associated.readBytes(length: associated.readableBytes)!
+    var sealed = [UInt8](repeating: 0, count: sealedCount)
+    let written = try payload.withUnsafeBytes { p in
+        try associatedBytes.withUnsafeBytes { a in
+            try sealed.withUnsafeMutableBytes { o in try transport.seal(sequenceNumber: sequence, payload: p, associatedData: a, into: o) }
+        }
+    }
+    #expect(written == sealedCount)
+    let body: LinkFrame.Body =
+        switch type {
+        case .data: .data(expiry: expiry, sealedPayload: ByteBuffer(bytes: sealed))
+        case .ack: .ack(sealedPayload: ByteBuffer(bytes: sealed))
+        default: .heartbeat(sealedPayload: ByteBuffer(bytes: sealed))
+        }
+    var buffer = ByteBuffer()
+    try LinkFrame(header: header, body: body).encode(into: &buffer)
+    return buffer
+}
+
+/// Decodes one frame from `buffer` and opens its sealed payload on `transport`.
+func openFrame(_ transport: inout TransportSession, _ buffer: inout ByteBuffer) throws -> (LinkFrame, [UInt8]) {
+    let frame = try #require(try LinkFrame.decode(from: &buffer))
+    var sealedBuffer: ByteBuffer
+    switch frame.body {
+    case .data(_, let s), .ack(let s), .heartbeat(let s): sealedBuffer = s
+    default: throw LinkManagerError(.invalidValue, "not a sealed frame")
+    }
+    var headerBuffer = frame.headerBytes
+    let associated = headerBuffer.readBytes(length: headerBuffer.readableBytes)!
+    let sealed = sealedBuffer.readBytes(length: sealedBuffer.readableBytes)!
+    var plaintext = [UInt8](repeating: 0, count: sealed.count)
+    let count = try sealed.withUnsafeBytes { s in
+        try associated.withUnsafeBytes { a in
+            try plaintext.withUnsafeMutableBytes { o in
+                try transport.open(sequenceNumber: frame.header.sequenceNumber, sealed: s, associatedData: a, into: o)
+            }
+        }
+    }
+    return (frame, Array(plaintext.prefix(count)))
+}
+
+/// One established session: its id and both ends' transport.
+struct EstablishedLink: ~Copyable {
+    let id: SessionID
+    var alice: TransportSession
+    var bob: TransportSession
+}
+
+@Suite("End to end over real sessions and frames")
+struct EndToEndSessionTests {
+    /// Runs the handshake for the pool's slot 0, driving the pool (Alice) and the inbound table (Bob).
+    func establish(
+        pool: inout OutboundSessionPool, inbound: inout InboundSessionTable, now: UInt64, seed: UInt64
+    ) throws -> EstablishedLink {
+        var randomA = SeededRandomSource(seed: seed)
+        var randomB = SeededRandomSource(seed: seed + 1)
+        var initiator = try SessionInitiator(
+            configuration: InitiatorConfiguration(
+                identity: SessionKeys.alice, responderIdentity: SessionKeys.bob.verifyingKey, groupID: Fixture.group.value,
+                supportedModes: .all, maxMessageSize: 100_000),
+            random: &randomA)
+        let id = try #require(SessionID(bytes: initiator.hello.sessionID))
+        try pool.sessionOpened(slot: 0, sessionID: id, now: now)
+        var responder = try SessionResponder(configuration: ResponderConfiguration(), random: &randomB)
+        #expect(try inbound.helloReceived(id, peer: Fixture.alice, now: now) == .accepted(evicted: nil))
+        let responderHello = try responder.receive(initiator.hello)
+        let known = pool.acknowledged(id, now: now + 1)
+        #expect(known)
+        let initiatorHandshake = try initiator.receive(responderHello)
+        let responderHandshake = try responder.receive(initiatorHandshake, lookup: BobDirectory())
+        try inbound.established(id, local: Fixture.bob, now: now + 2)
+        try initiator.receive(responderHandshake)
+        return EstablishedLink(id: id, alice: try initiator.transportSession(), bob: try responder.transportSession())
+    }
+
+    @Test func queuedMessagesFlowAndAcksCompleteDelivery() throws {
+        var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
+        var tracker = Fixture.tracker()
+        var inbound = InboundSessionTable(configuration: try .init())
+        var dedup = InboundDeduplicator(configuration: try .init())
+        var random = SeededRandom(seed: 21)
+        let now: UInt64 = 1_700_000_000_000
+        let messages = (1...3).map { Fixture.message($0, ttl: now + 60_000, payload: Array(repeating: UInt8($0), count: 500)) }
+        var byID: [MessageID: AuthenticatedMessage] = [:]
+        for m in messages {
+            byID[m.header.messageID] = m
+            _ = try tracker.track(m, key: Fixture.key(1), now: now)
+            let actions = try pool.submit(.init(messageID: m.header.messageID, byteCount: m.payload.count), now: now, random: &random)
+            #expect(actions == (m == messages[0] ? [.openSession(slot: 0)] : []))
+        }
+        var link = try establish(pool: &pool, inbound: &inbound, now: now, seed: 5)
+        let id = link.id
+        let sends = pool.sessionEstablished(id, now: now + 3, random: &random)
+        #expect(sends.count == 3)
+
+        var ackIDs: [MessageID] = []
+        for case .send(let messageID, let over) in sends {
+            #expect(over == id)
+            let message = try #require(byID[messageID])
+            let payload = SealedDataPayload(key: Fixture.key(1), message: message)
+            var wire = try sealFrame(&link.alice, type: .data, sessionID: id, payload: try payload.encoded(), expiry: payload.expiry, now: now + 3)
+            // Bob: open, bind the expiry, check the counterparties, de-duplicate.
+            let (frame, plaintext) = try openFrame(&link.bob, &wire)
+            let received = try SealedDataPayload(decoding: plaintext)
+            try received.verify(frameExpiry: try #require(frame.expiry))
+            #expect(received.message == message && received.key == Fixture.key(1))
+            let pair = try inbound.validateData(frame.header.sessionID, source: message.header.source, destination: message.header.destination, now: now + 4)
+            #expect(pair == Counterparties(ours: Fixture.bob, peer: Fixture.alice))
+            #expect(dedup.admit(source: message.header.source, messageID: messageID, ttl: message.header.ttl, now: now + 4) == .deliver)
+            // A replayed copy is not delivered again.
+            #expect(dedup.admit(source: message.header.source, messageID: messageID, ttl: message.header.ttl, now: now + 5) == .duplicate)
+            ackIDs.append(messageID)
+        }
+        // Bob acks all three in one Ack frame on the same session; Alice completes delivery.
+        var ackWire = try sealFrame(&link.bob, type: .ack, sessionID: id, payload: try AckPayload(messageIDs: ackIDs).encoded(), now: now + 6)
+        let (_, ackPlaintext) = try openFrame(&link.alice, &ackWire)
+        let ack = try AckPayload(decoding: ackPlaintext)
+        let known = pool.acknowledged(id, now: now + 7)
+        #expect(known)
+        var statuses: [DeliveryStatus] = []
+        for messageID in ack.messageIDs {
+            for case .deliveryStatus(let status) in tracker.acknowledged(.init(source: Fixture.alice, messageID: messageID), now: now + 7) {
+                statuses.append(status)
+            }
+        }
+        #expect(statuses.map(\.status) == [.delivered, .delivered, .delivered])
+        #expect(tracker.trackedCount == 0 && tracker.tick(now: now + 100_000).isEmpty)
+    }
+
+    @Test func aChangedExpiryFieldIsCaughtInsideTheSealedPayload() throws {
+        var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
+        var inbound = InboundSessionTable(configuration: try .init())
+        var random = SeededRandom(seed: 22)
+        _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
+        var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 9)
+        let id = link.id
+        let message = Fixture.message(1, ttl: 5_000)
+        let payload = SealedDataPayload(key: [], message: message)
+        var wire = try sealFrame(&link.alice, type: .data, sessionID: id, payload: try payload.encoded(), expiry: 5_000, now: 1)
+        // An on-path attacker extends the expiry field (bytes 40–47): the AEAD does not cover it…
+        wire.setInteger(UInt64(9_999_999), at: wire.readerIndex + 40)
+        let (frame, plaintext) = try openFrame(&link.bob, &wire)
+        #expect(frame.expiry == 9_999_999)
+        // …but the sealed copy does.
+        expectCode(.expiryMismatch) { try SealedDataPayload(decoding: plaintext).verify(frameExpiry: frame.expiry!) }
+    }
+
+    @Test func heartbeatsRoundTripAndKeepTheSessionAlive() throws {
+        var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
+        var inbound = InboundSessionTable(configuration: try .init(idleExpiryMillis: 5_000))
+        var random = SeededRandom(seed: 23)
+        _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
+        var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 13)
+        let id = link.id
+        _ = pool.sessionEstablished(id, now: 3, random: &random)
+        var sequence: UInt64 = 0
+        var now: UInt64 = 3
+        for _ in 0..<10 {
+            now += 2_000
+            let actions = pool.tick(now: now)
+            #expect(actions == [.sendHeartbeat(id)])
+            sequence += 1
+            var wire = try sealFrame(&link.alice, type: .heartbeat, sessionID: id, payload: HeartbeatPayload(sequence: sequence, sentAt: now).encoded(), now: now)
+            let (_, plaintext) = try openFrame(&link.bob, &wire)
+            let heartbeat = try HeartbeatPayload(decoding: plaintext)
+            inbound.touch(id, now: now + 1)
+            var ackWire = try sealFrame(&link.bob, type: .ack, sessionID: id, payload: try AckPayload(messageIDs: [], heartbeat: heartbeat.sequence).encoded(), now: now + 1)
+            let (_, ackPlaintext) = try openFrame(&link.alice, &ackWire)
+            #expect(try AckPayload(decoding: ackPlaintext).heartbeat == sequence)
+            pool.acknowledged(id, now: now + 2)
+        }
+        // 20 s with no data: neither side dropped the session.
+        #expect(pool.activeSessionIDs == [id])
+        #expect(inbound.expire(now: now + 2) == [])
+    }
+}
