@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "P2PTLS", targets: ["P2PTLS"]),
         .library(name: "P2PMembership", targets: ["P2PMembership"]),
         .library(name: "P2PSetup", targets: ["P2PSetup"]),
+        .library(name: "P2PGateway", targets: ["P2PGateway"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -109,6 +110,17 @@ let package = Package(
             dependencies: ["P2PMembership", "P2PIdentity", "P2PX509", "P2PBus"],
             swiftSettings: strict),
 
+        // MARK: - Gateway
+        .target(
+            name: "P2PGateway",
+            dependencies: [
+                "P2PWire", "P2PBus", "P2PMembership",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
@@ -177,6 +189,15 @@ let package = Package(
             dependencies: [
                 "P2PSetup", "P2PMembership", "P2PIdentity", "P2PCrypto", "P2PX509", "P2PBus", "P2PBusJetStream",
                 "P2PTestSupport",
+            ]),
+        .testTarget(
+            name: "P2PGatewayTests",
+            dependencies: [
+                "P2PGateway", "P2PWire", "P2PBus", "P2PMembership", "P2PTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
     ]
 )
