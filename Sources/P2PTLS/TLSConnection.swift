@@ -79,6 +79,9 @@ final class TLSConnection {
         return buffer
     }
 
+    /// Whether the peer's close_notify has been read (possibly together with the last data).
+    private(set) var peerSentCloseNotify = false
+
     var hasPendingInput: Bool { BIO_ctrl_pending(networkIn) > 0 }
 
     func doHandshake() -> TLSOperationResult<Void> {
@@ -157,7 +160,9 @@ final class TLSConnection {
     private func classify<T>(_ status: Int32, duringHandshake: Bool) -> TLSOperationResult<T> {
         switch SSL_get_error(ssl, status) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .incomplete
-        case SSL_ERROR_ZERO_RETURN: return .closed
+        case SSL_ERROR_ZERO_RETURN:
+            peerSentCloseNotify = true
+            return .closed
         default:
             let reason = ERR_GET_REASON(ERR_peek_error())
             let text = OpenSSLErrorQueue.drain()

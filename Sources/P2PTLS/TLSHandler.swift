@@ -211,6 +211,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 _ = doFlushReadData(context: context)  // more may be waiting
                 continue
             case .incomplete, .complete:
+                if connection.peerSentCloseNotify { fallthrough }  // data and close_notify in one read
                 return
             case .closed:
                 receivedCloseNotify = true
