@@ -1,3 +1,4 @@
+import Foundation
 public import NIOCore
 public import P2PX509
 
@@ -116,6 +117,22 @@ public struct RevocationConfiguration: Sendable {
     }
 
     public static let off = RevocationConfiguration(mode: .off)
+
+    /// Reads the CRL files an operator configured (PEM or DER, each at most `X509Limits.maximumEncodedSize`).
+    public init(mode: RevocationMode, crlFiles: [String], fetcher: (any RevocationListSource)? = nil) throws(TLSError) {
+        var lists: [CertificateRevocationList] = []
+        for path in crlFiles {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TLSError(.invalidConfiguration, "cannot read CRL file \(path)")
+            }
+            do {
+                lists.append(try CertificateRevocationList(pemOrDER: Array(data)))
+            } catch {
+                throw TLSError(.invalidConfiguration, "CRL file \(path): \(error.code)")
+            }
+        }
+        self.init(mode: mode, revocationLists: lists, fetcher: fetcher)
+    }
 }
 
 /// Somewhere CRLs come from, by distribution-point URI (see ``CRLFetcher``).

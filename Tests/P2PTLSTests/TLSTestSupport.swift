@@ -191,3 +191,10 @@ final class BackToBackChannels {
 extension ByteBuffer {
     init(text: String) { self.init(string: text) }
 }
+
+/// A thread-safe counter.
+final class NIOLockedValueBoxCounter: Sendable {
+    private let box = NIOLockedValueBox(0)
+    var value: Int { box.withLockedValue { $0 } }
+    func increment() { box.withLockedValue { $0 += 1 } }
+}
