@@ -195,7 +195,8 @@ let package = Package(
         .testTarget(
             name: "P2PGatewayTests",
             dependencies: [
-                "P2PGateway", "P2PWire", "P2PBus", "P2PMembership", "P2PTestSupport",
+                "P2PGateway", "P2PWire", "P2PBus", "P2PMembership", "P2PTestSupport", "P2PTLS", "P2PX509",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

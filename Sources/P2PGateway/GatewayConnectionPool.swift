@@ -6,9 +6,13 @@ import NIOPosix
 /// channels on one event loop. `send` returns the peer's status body once the peer accepted the batch,
 /// or throws a `GatewayError`.
 public final class GatewayConnectionPool: @unchecked Sendable {
+    /// Handlers to put in front of the HTTP codec of a new connection to `endpoint` (TLS, with the
+    /// endpoint's host as the server name, when `endpoint.usesTLS`).
+    public typealias ChannelPreparation = @Sendable (any Channel, GatewayEndpoint) throws -> Void
+
     // All mutable state below is touched only on `eventLoop`.
     public let eventLoop: any EventLoop
-    private let prepare: GatewayServer.ChannelPreparation?
+    private let prepare: ChannelPreparation?
     private var machine: ConnectionPoolStateMachine
     private var promises: [Int: EventLoopPromise<GatewayStatusBody>] = [:]
     private var channels: [Int: any Channel] = [:]
@@ -17,7 +21,7 @@ public final class GatewayConnectionPool: @unchecked Sendable {
 
     public init(
         endpoints: [GatewayEndpoint], eventLoop: any EventLoop, limits: ConnectionPoolStateMachine.Limits = .init(),
-        timing: ConnectionPoolStateMachine.Timing = .init(), prepare: GatewayServer.ChannelPreparation? = nil
+        timing: ConnectionPoolStateMachine.Timing = .init(), prepare: ChannelPreparation? = nil
     ) throws(GatewayError) {
         self.machine = try ConnectionPoolStateMachine(endpoints: endpoints, limits: limits, timing: timing)
         self.eventLoop = eventLoop
@@ -76,7 +80,7 @@ public final class GatewayConnectionPool: @unchecked Sendable {
             .connectTimeout(machine.timing.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try prepare?(channel)
+                    try prepare?(channel, endpoint)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHTTPClientHandlers()
                     try sync.addHandler(

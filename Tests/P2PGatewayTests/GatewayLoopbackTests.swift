@@ -6,33 +6,69 @@ import P2PGateway
 import P2PMembership
 import P2PTestSupport
 import P2PWire
+import Synchronization
 import Testing
 
-/// A real server on a free loopback port, driven by real `curl` and by our own client.
+/// A real server on a free loopback port, driven by real `curl` and by our own client, in plain
+/// HTTP and over TLS (`P2PTLS`).
 @Suite(.serialized) struct GatewayLoopbackTests {
     typealias F = GatewayFixtures
     static let curl = "/usr/bin/curl"
+
+    /// Lets the first `parties` publishes through only together (bounded wait), and records how many
+    /// overlapped: more than one means the client had that many requests in flight on its connection.
+    final class OverlapRecorder: InboundPublisher {
+        static let maximumWaitRounds = 400  // × 5 ms
+        let inner: any InboundPublisher
+        let parties: Int
+        private let state = Mutex((arrived: 0, current: 0, maximum: 0))
+
+        init(_ inner: any InboundPublisher, parties: Int) {
+            self.inner = inner
+            self.parties = parties
+        }
+
+        var maximumOverlap: Int { state.withLock { $0.maximum } }
+
+        func publish(_ records: [InboundRecord]) async throws {
+            state.withLock {
+                $0.arrived += 1
+                $0.current += 1
+                $0.maximum = max($0.maximum, $0.current)
+            }
+            defer { state.withLock { $0.current -= 1 } }
+            for _ in 0..<Self.maximumWaitRounds where state.withLock({ $0.arrived }) < parties {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await inner.publish(records)
+        }
+    }
 
     struct Fixture {
         let group: MultiThreadedEventLoopGroup
         let bus: InProcessBus
         let server: GatewayServer
-        let sessions: SessionPartitionsDirectory
         let directory: URL
+        let tls: GatewayTLSFixture?
+        let publisher: OverlapRecorder
 
-        static func start(maximumRequestSize: Int = 64 * 1024) async throws -> Fixture {
+        static func start(maximumRequestSize: Int = 64 * 1024, tls useTLS: Bool, overlap: Int = 1) async throws
+            -> Fixture
+        {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2p-gw-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let tls = useTLS ? try GatewayTLSFixture(directory: directory) : nil
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let bus = try await F.bus()
             let sessions = SessionPartitionsDirectory()
             sessions.set([1], for: F.known)
+            let publisher = OverlapRecorder(
+                BusInboundPublisher(producer: try await bus.makeProducer(options: ProducerOptions())), parties: overlap)
             let server = try await GatewayServer.start(
-                host: "127.0.0.1", port: 0, group: group,
-                configuration: .init(maximumRequestSize: maximumRequestSize),
-                publisher: BusInboundPublisher(producer: try await bus.makeProducer(options: ProducerOptions())),
-                sessions: sessions)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2p-gw-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            return Fixture(group: group, bus: bus, server: server, sessions: sessions, directory: directory)
+                host: "127.0.0.1", port: 0, group: group, configuration: .init(maximumRequestSize: maximumRequestSize),
+                publisher: publisher, sessions: sessions, prepare: tls?.serverPreparation)
+            return Fixture(
+                group: group, bus: bus, server: server, directory: directory, tls: tls, publisher: publisher)
         }
 
         func stop() async throws {
@@ -42,7 +78,11 @@ import Testing
             try? FileManager.default.removeItem(at: directory)
         }
 
-        /// Posts `body` with curl; returns the HTTP status and the response body.
+        var endpoint: GatewayEndpoint {
+            get throws { try GatewayEndpoint(host: "127.0.0.1", port: server.port, usesTLS: tls != nil) }
+        }
+
+        /// Posts `body` with curl (`--cacert` over TLS); returns the HTTP status and the response body.
         func curl(_ body: ByteBuffer, contentType: String = GatewayHTTP.contentType) throws -> (Int, ByteBuffer) {
             let input = directory.appendingPathComponent(UUID().uuidString)
             let output = directory.appendingPathComponent(UUID().uuidString)
@@ -50,11 +90,11 @@ import Testing
             let process = Process()
             let pipe = Pipe()
             process.executableURL = URL(fileURLWithPath: GatewayLoopbackTests.curl)
-            process.arguments = [
-                "-s", "-S", "--max-time", "10", "-o", output.path, "-w", "%{http_code}", "-H", "Expect:",
-                "-H", "Content-Type: \(contentType)", "--data-binary", "@\(input.path)",
-                "http://127.0.0.1:\(server.port)/gateway/send",
-            ]
+            process.arguments =
+                [
+                    "-s", "-S", "--max-time", "10", "-o", output.path, "-w", "%{http_code}", "-H", "Expect:",
+                    "-H", "Content-Type: \(contentType)", "--data-binary", "@\(input.path)",
+                ] + (tls.map { ["--cacert", $0.rootPEMPath] } ?? []) + ["\(try endpoint)/gateway/send"]
             process.standardOutput = pipe
             try process.run()
             process.waitUntilExit()  // bounded by --max-time
@@ -64,8 +104,8 @@ import Testing
         }
     }
 
-    @Test func curlGetsEveryStatus() async throws {
-        let fixture = try await Fixture.start(maximumRequestSize: 4096)
+    @Test(arguments: [false, true]) func curlGetsEveryStatus(tls: Bool) async throws {
+        let fixture = try await Fixture.start(maximumRequestSize: 4096, tls: tls)
         do {
             let (ok, okBody) = try fixture.curl(try F.batch([try F.data(), try F.data(F.unknown)], policy: .always))
             #expect(ok == 200)
@@ -76,8 +116,9 @@ import Testing
             #expect(bad == 400)
             #expect(try GatewayStatusBody.decode(badBody).outcome == WireError.Code.badBatchMagic.rawValue)
 
-            let (large, _) = try fixture.curl(ByteBuffer(repeating: 0x41, count: 8192))
+            let (large, largeBody) = try fixture.curl(ByteBuffer(repeating: 0x41, count: 8192))
             #expect(large == 413)
+            #expect(try GatewayStatusBody.decode(largeBody).outcome == GatewayError.Code.requestTooLarge.rawValue)
 
             let (media, _) = try fixture.curl(try F.batch([try F.data()]), contentType: "application/json")
             #expect(media == 415)
@@ -88,30 +129,34 @@ import Testing
         try await fixture.stop()
     }
 
-    @Test func clientPipelinesBatchesAndFailsOverFromADeadEndpoint() async throws {
-        let fixture = try await Fixture.start()
-        let dead = try GatewayEndpoint(host: "127.0.0.1", port: try NATSServer.freePort(), usesTLS: false)
-        let live = try GatewayEndpoint(host: "127.0.0.1", port: fixture.server.port, usesTLS: false)
+    @Test(arguments: [false, true]) func clientPipelinesBatchesAndFailsOverFromADeadEndpoint(tls: Bool) async throws {
+        let inFlight = 4
+        let fixture = try await Fixture.start(tls: tls, overlap: inFlight)
+        let dead = try GatewayEndpoint(host: "127.0.0.1", port: try NATSServer.freePort(), usesTLS: tls)
+        let live = try fixture.endpoint
         var connection = GatewayConfiguration.Connection()
         connection.acquireTimeoutMillis = 2_000
         connection.initialReconnectionDelayMillis = 20
         connection.retryDelayMillis = 20
         let pool = try GatewayConnectionPool(
-            endpoints: [dead, live], eventLoop: fixture.group.next(), limits: .init(maximumInFlight: 4),
-            timing: .init(connection))
+            endpoints: [dead, live], eventLoop: fixture.group.next(), limits: .init(maximumInFlight: inFlight),
+            timing: .init(connection), prepare: fixture.tls?.clientPreparation)
         let count = 12
         do {
             let results = try await withThrowingTaskGroup(of: GatewayStatusBody.self) { group in
                 for sequence in 1...count {
-                    let body = try F.batch([try F.data(sequence: UInt64(sequence))])
+                    let frames = [try F.data(sequence: UInt64(sequence)), try F.data(F.unknown, sequence: 100)]
+                    let body = try F.batch(frames)
                     group.addTask { try await pool.send(body) }
                 }
                 var results: [GatewayStatusBody] = []
                 for try await result in group { results.append(result) }
                 return results
             }
-            #expect(results == Array(repeating: .accepted(), count: count))
+            // Every batch accepted, the unknown session's frame reported per frame.
+            #expect(results == Array(repeating: .accepted([.init(frameIndex: 1, .unknownSession)]), count: count))
             #expect(try await pool.currentEndpoint() == live)
+            #expect(fixture.publisher.maximumOverlap == inFlight)
             let records = try await F.linkIn(fixture.bus, expecting: count)
             #expect(records.count == count)
             #expect(Set(records.map(\.partition)) == [1])
