@@ -1,5 +1,6 @@
 public import NIOCore
 public import NIOHTTP1
+public import P2PMembership
 public import P2PWire
 
 /// The receiving gateway's HTTP handler: carries out `InboundConnectionStateMachine`'s actions,
@@ -158,5 +159,12 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
             readDeferred = false
             context.read()
         }
+    }
+}
+
+extension GatewayServerHandler.Configuration {
+    /// The settings a gateway configuration record (`p2p.gateway`) gives.
+    public init(gateway: GatewayConfiguration, batchLimits: BatchLimits = .default) {
+        self.init(maximumRequestSize: gateway.maxRequestSizeBytes, batchLimits: batchLimits)
     }
 }

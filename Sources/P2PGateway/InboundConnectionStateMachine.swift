@@ -55,6 +55,8 @@ public struct InboundConnectionStateMachine {
     private var finished: [Int: Response] = [:]
     /// A response that closes the connection has been assigned: no later request is read.
     private var closing = false
+    /// The request that asked for `Connection: close` (or was HTTP/1.0-style non-keep-alive).
+    private var lastRequestID: Int?
 
     public init(maximumRequestSize: Int) {
         self.maximumRequestSize = maximumRequestSize
@@ -86,6 +88,11 @@ public struct InboundConnectionStateMachine {
         case .success(.chunked):
             receiving = .body(id: id, collected: nil, expected: nil)
         }
+        if !head.isKeepAlive {
+            // The client will send nothing more: answer this one, then close.
+            lastRequestID = id
+            closing = true
+        }
         return .none
     }
 
@@ -113,6 +120,9 @@ public struct InboundConnectionStateMachine {
         case .discarding:
             receiving = closing ? .discarding : .idle
             return .none
+        case .body(let id, let collected, _) where id == lastRequestID:
+            receiving = .discarding
+            return .process(id: id, body: collected ?? ByteBuffer())
         case .body(let id, let collected, _):
             receiving = .idle
             return .process(id: id, body: collected ?? ByteBuffer())
@@ -135,7 +145,7 @@ public struct InboundConnectionStateMachine {
     /// Processing of request `id` finished with `response`. Returns the responses now writable.
     public mutating func completed(id: Int, response: Response) -> Action {
         guard id >= nextResponseID, id < nextRequestID, finished[id] == nil else { return .none }
-        finished[id] = response
+        finished[id] = id == lastRequestID ? Response(status: response.status, body: response.body, close: true) : response
         var ready: [Response] = []
         while let next = finished.removeValue(forKey: nextResponseID) {
             ready.append(next)

@@ -126,6 +126,18 @@ import Testing
         #expect(written.last?.close == true)
     }
 
+    @Test func connectionCloseIsHonouredAfterTheResponse() {
+        var machine = Machine(maximumRequestSize: 1024)
+        var closing = head()
+        closing.headers.add(name: "Connection", value: "close")
+        #expect(machine.requestHead(closing) == .none)
+        #expect(machine.requestEnd() == .process(id: 0, body: ByteBuffer()))
+        #expect(machine.requestHead(head()) == .none)  // ignored: the client said it was the last
+        #expect(machine.requestEnd() == .none)
+        let ok = Machine.Response(status: .ok, body: .accepted(), close: false)
+        #expect(machine.completed(id: 0, response: ok) == .write([.init(status: .ok, body: .accepted(), close: true)]))
+    }
+
     @Test func parseErrorAnswers400AndCloses() {
         var machine = Machine(maximumRequestSize: 1024)
         guard case .write(let responses) = machine.parseError() else {
