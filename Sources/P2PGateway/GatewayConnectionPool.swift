@@ -16,8 +16,7 @@ public final class GatewayConnectionPool: @unchecked Sendable {
     private var machine: ConnectionPoolStateMachine
     private var promises: [Int: EventLoopPromise<GatewayStatusBody>] = [:]
     private var channels: [Int: any Channel] = [:]
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
+    private let timer: LoopTimer
 
     public init(
         endpoints: [GatewayEndpoint], eventLoop: any EventLoop, limits: ConnectionPoolStateMachine.Limits = .init(),
@@ -25,18 +24,23 @@ public final class GatewayConnectionPool: @unchecked Sendable {
     ) throws(GatewayError) {
         self.machine = try ConnectionPoolStateMachine(endpoints: endpoints, limits: limits, timing: timing)
         self.eventLoop = eventLoop
+        self.timer = LoopTimer(eventLoop: eventLoop)
         self.prepare = prepare
     }
 
     /// Posts one batch body (an encoded `FrameBatch`).
     public func send(_ body: ByteBuffer) async throws -> GatewayStatusBody {
-        try await eventLoop.flatSubmit {
-            let promise = self.eventLoop.makePromise(of: GatewayStatusBody.self)
-            let (id, actions) = self.machine.enqueue(body, now: .now())
-            self.promises[id] = promise
-            self.perform(actions)
-            return promise.futureResult
-        }.get()
+        try await eventLoop.flatSubmit { self.enqueue(body) }.get()
+    }
+
+    /// `send` for callers already on `eventLoop`.
+    func enqueue(_ body: ByteBuffer) -> EventLoopFuture<GatewayStatusBody> {
+        eventLoop.preconditionInEventLoop()
+        let promise = eventLoop.makePromise(of: GatewayStatusBody.self)
+        let (id, actions) = machine.enqueue(body, now: .now())
+        promises[id] = promise
+        perform(actions)
+        return promise.futureResult
     }
 
     /// The endpoint in use, or the one tried next.
@@ -46,11 +50,13 @@ public final class GatewayConnectionPool: @unchecked Sendable {
 
     /// Fails everything pending and closes the connection.
     public func shutdown() async {
-        try? await eventLoop.submit {
-            self.perform(self.machine.shutdown())
-            self.timer?.cancel()
-            self.timer = nil
-        }.get()
+        try? await eventLoop.submit { self.shutdownNow() }.get()
+    }
+
+    /// `shutdown` for callers already on `eventLoop`.
+    func shutdownNow() {
+        perform(machine.shutdown())
+        timer.cancel()
     }
 
     private func perform(_ actions: [ConnectionPoolStateMachine.Action]) {
@@ -109,18 +115,6 @@ public final class GatewayConnectionPool: @unchecked Sendable {
     }
 
     private func rescheduleTimer() {
-        let deadline = machine.nextDeadline
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        guard let deadline else {
-            timer = nil
-            return
-        }
-        timer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.timerDeadline = nil
-            self.timer = nil
-            self.perform(self.machine.tick(now: .now()))
-        }
+        timer.schedule(at: machine.nextDeadline) { self.perform(self.machine.tick(now: .now())) }
     }
 }

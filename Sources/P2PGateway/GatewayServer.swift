@@ -47,7 +47,8 @@ public final class GatewayServer: Sendable {
         return GatewayServer(channel: channel)
     }
 
-    /// Stops listening and closes the listening socket.
+    /// Stops listening and closes the listening socket. Connections already accepted end when their
+    /// peers close them, when they idle out, or when the event loop group shuts down.
     public func stop() async {
         try? await channel.close()
     }
