@@ -129,11 +129,31 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Embedded cluster
+        .target(
+            name: "P2PLinkManagerService",
+            dependencies: [
+                "P2PLinkManager", "P2PSession", "P2PCrypto", "P2PWire", "P2PIdentity", "P2PMembership", "P2PBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "P2PCluster",
+            dependencies: [
+                "P2PLinkManagerService", "P2PLinkManager", "P2PGateway", "P2PTLS", "P2PX509", "P2PSetup",
+                "P2PMembership", "P2PBus", "P2PWire", "P2PIdentity", "P2PCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
+                "P2PCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -214,6 +234,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+            .testTarget(
+            name: "P2PClusterTests",
+            dependencies: [
+                "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus", "P2PMembership",
             ]),
     ]
 )

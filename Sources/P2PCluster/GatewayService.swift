@@ -1,0 +1,147 @@
+public import Logging
+public import NIOCore
+public import P2PBus
+public import P2PGateway
+public import P2PLinkManagerService
+public import P2PMembership
+import P2PWire
+import Synchronization
+
+/// The gateway of an embedded cluster: the HTTPS server that publishes inbound frames to `link.in`
+/// (routed by `session.out.partitions`), and the client side that consumes `link.out` and posts
+/// batches to the destinations' gateways (`docs/gateway.md`).
+public final class GatewayService: Sendable {
+    /// What the gateway counted.
+    public struct Counters: Sendable, Hashable {
+        public var framesSubmitted = 0
+        /// Frames of batches that failed (connection, retries exhausted, rejected): the link manager replays.
+        public var framesFailed = 0
+        /// Frames a receiving gateway refused one by one (unknown session, expired).
+        public var framesRefused = 0
+        public var malformedRecords = 0
+    }
+
+    public let server: GatewayServer
+    public let sessions: SessionPartitionsDirectory
+    private let outbound: GatewayOutbound<String>
+    private let consumer: any BusConsumer
+    private let producer: any BusProducer
+    private let watch: TableWatch
+    private let tasks: Mutex<[Task<Void, Never>]>
+    private let counters: CounterBox
+
+    public var port: Int { server.port }
+    public var currentCounters: Counters { counters.counters.withLock { $0 } }
+
+    private init(
+        server: GatewayServer, sessions: SessionPartitionsDirectory, outbound: GatewayOutbound<String>,
+        consumer: any BusConsumer, producer: any BusProducer, watch: TableWatch, counters: CounterBox
+    ) {
+        self.watch = watch
+        self.server = server
+        self.sessions = sessions
+        self.outbound = outbound
+        self.consumer = consumer
+        self.producer = producer
+        self.tasks = Mutex([])
+        self.counters = counters
+    }
+
+    /// Starts the server on `configuration.hostAddress:hostPort` and the `link.out` consumer.
+    public static func start(
+        bus: any MessageBus, directory: MembershipDirectory, configuration: GatewayConfiguration,
+        group: any EventLoopGroup, sessions: SessionPartitionsDirectory, memberID: String = "gateway-1",
+        logger: Logger = Logger(label: "p2p.gateway")
+    ) async throws -> GatewayService {
+        let tls = try ClusterTLS(directory: directory, configuration: configuration, logger: logger)
+        let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 4096))
+        let server = try await GatewayServer.start(
+            host: configuration.hostAddress, port: configuration.hostPort, group: group,
+            configuration: GatewayServerHandler.Configuration(maximumRequestSize: configuration.maxRequestSizeBytes),
+            publisher: BusInboundPublisher(producer: producer), sessions: sessions, prepare: tls.serverPreparation)
+        let box = CounterBox()
+        let outbound = GatewayOutbound<String>(
+            eventLoop: group.next(), maximumDestinations: configuration.connection.maxClientConnections,
+            timing: ConnectionPoolStateMachine.Timing(configuration.connection), prepare: tls.clientPreparation
+        ) { outcome in
+            box.counters.withLock { counters in
+                switch outcome.result {
+                case .success(let status): counters.framesRefused += status.frameStatuses.count
+                case .failure: counters.framesFailed += outcome.frames.count
+                }
+            }
+        }
+        let consumer = try await bus.makeConsumer(
+            topic: "link.out", group: "gateway", options: ConsumerOptions(memberID: memberID))
+        let table = try await bus.table(SessionPartitions.tableName)
+        let watch = try await table.watch()
+        let service = GatewayService(
+            server: server, sessions: sessions, outbound: outbound, consumer: consumer, producer: producer, watch: watch,
+            counters: box)
+        let watchTask = Task {
+            for await event in watch {
+                switch event {
+                case .put(let entry):
+                    if let id = SessionPartitions.session(fromKey: entry.key),
+                        let partitions = try? SessionPartitions.decode(entry.value)
+                    {
+                        sessions.set(partitions, for: id)
+                    }
+                case .deleted(let key, _):
+                    if let id = SessionPartitions.session(fromKey: key) { sessions.set(nil, for: id) }
+                case .caughtUp:
+                    break
+                }
+            }
+        }
+        let pollTask = Task { await service.forward() }
+        service.tasks.withLock { $0 = [pollTask, Task { await watchTask.value }] }
+        return service
+    }
+
+    /// Consumes `link.out` into the batcher and pools. A record is acknowledged once its frame is
+    /// queued: a batch that fails later is replayed by the link manager, not by the gateway.
+    private func forward() async {
+        while !Task.isCancelled {
+            let records: [ConsumedRecord]
+            do {
+                records = try await consumer.poll(maxRecords: 1024, timeout: .milliseconds(50))
+            } catch let error as BusError where error.code == .closed {
+                return
+            } catch {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            for record in records {
+                do {
+                    let decoded = try LinkOutRecord(decoding: record.value)
+                    var buffer = decoded.frame
+                    guard let frame = try LinkFrame.decode(from: &buffer) else { throw ClusterError(.malformedRecord, "truncated frame") }
+                    let endpoints = try decoded.endpoints.map { try GatewayEndpoint(url: $0) }
+                    try await outbound.submit(frame, to: decoded.destination, endpoints: endpoints)
+                    counters.counters.withLock { $0.framesSubmitted += 1 }
+                } catch {
+                    counters.counters.withLock { $0.malformedRecords += 1 }
+                }
+            }
+            if !records.isEmpty { try? await consumer.ack(records) }
+        }
+    }
+
+    /// Stops consuming, sends what is pending, closes the pools and the server.
+    public func stop() async {
+        let running = tasks.withLock { $0 }
+        for task in running { task.cancel() }
+        watch.cancel()
+        await consumer.close()
+        for task in running { await task.value }
+        await outbound.shutdown()
+        await server.stop()
+        await producer.close()
+    }
+}
+
+/// The gateway's counters, shared with the outcome callback.
+final class CounterBox: Sendable {
+    let counters = Mutex(GatewayService.Counters())
+}

@@ -1,0 +1,479 @@
+import NIOCore
+import P2PBus
+import P2PCrypto
+import P2PIdentity
+public import P2PLinkManager
+public import P2PMembership
+import P2PSession
+import P2PWire
+
+/// The link manager's state in one place: the pure state machines of `P2PLinkManager`
+/// (`DeliveryTracker`, one `OutboundSessionPool` per pair, `InboundSessionTable`,
+/// `InboundDeduplicator`) and the session crypto of `P2PSession`, fed with bus records and ticks.
+/// Every input appends ``LinkManagerOutput``s that the driver carries out in order (``drain()``).
+///
+/// Not thread-safe: `LinkManagerService` owns one and calls it from its actor.
+public final class LinkManagerEngine {
+    public let directory: MembershipDirectory
+    public let topics: LinkManagerTopics
+    /// The `link.in` partitions this link manager consumes (written to `session.out.partitions`).
+    public let partitions: [Int]
+    public private(set) var counters = LinkManagerCounters()
+
+    private var tracker: DeliveryTracker
+    private let poolConfiguration: SessionPoolConfiguration
+    private var pools: [Counterparties: OutboundSessionPool] = [:]
+    private var outbound: [SessionID: OutboundSession] = [:]
+    private var inboundTable: InboundSessionTable
+    private var inbound: [SessionID: InboundSession] = [:]
+    private var deduplicator: InboundDeduplicator
+    /// The tracked messages themselves, for sealing when a pool says `send`.
+    private var pending: [DeliveryTracker.Key: (message: AuthenticatedMessage, key: [UInt8])] = [:]
+    private var pendingAcks: [SessionID: [MessageID]] = [:]
+    private var outputs: [LinkManagerOutput] = []
+    private var random = SystemRandomNumberGenerator()
+    private var cryptoRandom = SystemRandomSource()
+    private var identityCache = IdentityCache()
+
+    public init(
+        directory: MembershipDirectory, configuration: LinkManagerConfiguration, partitions: [Int],
+        topics: LinkManagerTopics = LinkManagerTopics()
+    ) throws(LinkManagerError) {
+        self.directory = directory
+        self.topics = topics
+        self.partitions = partitions
+        tracker = DeliveryTracker(configuration: try DeliveryTracker.Configuration(configuration))
+        poolConfiguration = try SessionPoolConfiguration(configuration)
+        inboundTable = InboundSessionTable(configuration: try InboundSessionTable.Configuration(configuration))
+        deduplicator = InboundDeduplicator(configuration: try InboundDeduplicator.Configuration())
+    }
+
+    /// Messages tracked and not yet acknowledged or expired.
+    public var trackedCount: Int { tracker.trackedCount }
+    public var outboundSessionCount: Int { outbound.count }
+    public var inboundSessionCount: Int { inbound.count }
+
+    /// The outputs collected since the last call.
+    public func drain() -> [LinkManagerOutput] {
+        defer { outputs = [] }
+        return outputs
+    }
+
+    // MARK: p2p.out
+
+    /// A record from `p2p.out`. Returns `false` when it must not be acknowledged yet (the tracker is
+    /// full: the bus delivers it again later).
+    public func handleOutbound(key: [UInt8], value: [UInt8], now: UInt64) -> Bool {
+        guard let message = try? AppMessage(decoding: value) else {
+            counters.malformedRecords += 1
+            return true
+        }
+        switch message {
+        case .unauthenticated(let unauthenticated):
+            let decision = OutboundRouter.route(unauthenticated, key: key) { self.directory.isHosted($0) }
+            if case .local(let key, let message, _, _) = decision { deliverLocally(key: key, message: message) }
+            // Remote fire-and-forget messages are not carried yet (docs/embedded.md, "Limits").
+            return true
+        case .authenticated(let authenticated):
+            switch OutboundRouter.route(authenticated, key: key, now: now, isHostedLocally: { self.directory.isHosted($0) }) {
+            case .expired(let markers, let status):
+                markers.forEach(publishMarker)
+                publishStatus(status)
+            case .local(let key, let message, let markers, let status):
+                deliverLocally(key: key, message: message)
+                markers.forEach(publishMarker)
+                if let status { publishStatus(status) }
+            case .remote:
+                let trackerKey = DeliveryTracker.Key(source: authenticated.header.source, messageID: authenticated.header.messageID)
+                guard tracker.place(of: trackerKey) == nil else { return true }
+                let actions: [DeliveryTracker.Action]
+                do {
+                    actions = try tracker.track(authenticated, key: key, now: now)
+                } catch {
+                    return false
+                }
+                pending[trackerKey] = (authenticated, key)
+                perform(actions, now: now)
+                if tracker.place(of: trackerKey) != nil { submit(authenticated, now: now) }
+            }
+            return true
+        }
+    }
+
+    // MARK: Timers
+
+    /// The periodic tick: replays and TTL expiry, heartbeats, session timeouts and handshake
+    /// resends, inbound-session expiry, de-duplication pruning.
+    public func tick(now: UInt64) {
+        perform(tracker.tick(now: now), now: now)
+        for pair in Array(pools.keys) {
+            perform(pools[pair]?.tick(now: now) ?? [], pair: pair, now: now)
+        }
+        for id in inboundTable.expire(now: now) {
+            inbound[id] = nil
+            outputs.append(.removePartitions(id))
+        }
+        deduplicator.prune(now: now)
+    }
+
+    // MARK: Tracker and pool actions
+
+    private func perform(_ actions: [DeliveryTracker.Action], now: UInt64) {
+        for action in actions {
+            switch action {
+            case .writeMarker(let marker):
+                publishMarker(marker)
+            case .replay(let message, _):
+                counters.replays += 1
+                submit(message, now: now)
+            case .deliveryStatus(let status):
+                publishStatus(status)
+            case .cancel(let key):
+                if let entry = pending.removeValue(forKey: key) {
+                    pools[Counterparties(outbound: entry.message.header)]?.discard(key.messageID)
+                }
+            }
+        }
+    }
+
+    private func submit(_ message: AuthenticatedMessage, now: UInt64) {
+        let pair = Counterparties(outbound: message.header)
+        if pools[pair] == nil { pools[pair] = OutboundSessionPool(counterparties: pair, configuration: poolConfiguration) }
+        let queued = OutboundSessionPool.QueuedMessage(messageID: message.header.messageID, byteCount: message.payload.count)
+        // A full queue is back-pressure: the tracker offers the message again at its next replay.
+        guard let actions = try? pools[pair]?.submit(queued, now: now, random: &random) else { return }
+        perform(actions, pair: pair, now: now)
+    }
+
+    private func perform(_ actions: [OutboundSessionPool.Action], pair: Counterparties, now: UInt64) {
+        for action in actions {
+            switch action {
+            case .openSession(let slot):
+                openSession(slot: slot, pair: pair, now: now)
+            case .replaceSession(let slot, let old):
+                forgetOutbound(old)
+                openSession(slot: slot, pair: pair, now: now)
+            case .send(let messageID, let sessionID):
+                sendData(DeliveryTracker.Key(source: pair.ours, messageID: messageID), over: sessionID, now: now)
+            case .sendHeartbeat(let sessionID):
+                sendHeartbeat(sessionID, now: now)
+            case .resendHandshake(let sessionID):
+                if let frame = outbound[sessionID]?.lastHandshake { emit(frame, to: pair.peer) }
+            case .tombstone(let sessionID):
+                forgetOutbound(sessionID)
+            }
+        }
+    }
+
+    private func openSession(slot: Int, pair: Counterparties, now: UInt64) {
+        guard let ours = directory.hosted(pair.ours), let peer = directory.peer(pair.peer), peer.isActive,
+            !peer.endpoints.isEmpty
+        else {
+            try? pools[pair]?.sessionOpenFailed(slot: slot, now: now)
+            return
+        }
+        let settings = directory.sessionSettings(group: pair.peer.groupID)
+        do {
+            let initiator = try SessionInitiator(
+                configuration: InitiatorConfiguration(
+                    identity: ours.signingKey, responderIdentity: peer.sessionKey, groupID: pair.peer.groupID.value,
+                    supportedModes: settings.modes, maxMessageSize: settings.maxMessageSize),
+                random: &cryptoRandom)
+            let hello = initiator.hello
+            guard let id = SessionID(bytes: hello.sessionID) else { throw ClusterError(.invalidState, "session id") }
+            let frame = try LinkFrame(
+                sessionID: id, sequenceNumber: 0, timestamp: now,
+                body: .initiatorHello(
+                    P2PWire.InitiatorHello(
+                        ephemeralPublicKey: ByteBuffer(bytes: hello.ephemeralKey),
+                        supportedModes: P2PWire.ProtocolModes(rawValue: hello.supportedModes.rawValue),
+                        identityKeyHash: ByteBuffer(bytes: hello.initiatorKeyHash),
+                        groupID: ByteBuffer(string: hello.groupID))))
+            let session = OutboundSession(pair: pair, initiator: initiator)
+            session.lastHandshake = frame
+            outbound[id] = session
+            outputs.append(.setPartitions(id, partitions))
+            emit(frame, to: pair.peer)
+            try pools[pair]?.sessionOpened(slot: slot, sessionID: id, now: now)
+        } catch {
+            try? pools[pair]?.sessionOpenFailed(slot: slot, now: now)
+        }
+    }
+
+    private func forgetOutbound(_ id: SessionID) {
+        outbound[id] = nil
+        outputs.append(.removePartitions(id))
+    }
+
+    private func sendData(_ key: DeliveryTracker.Key, over id: SessionID, now: UInt64) {
+        guard let entry = pending[key], let session = outbound[id], let box = session.transport else { return }
+        let payload = SealedDataPayload(key: entry.key, message: entry.message)
+        do {
+            let frame = try FrameSealing.seal(
+                &box.transport, type: .data, sessionID: id, payload: try payload.encoded(), expiry: payload.expiry, now: now)
+            emit(encoded: frame, to: session.pair.peer)
+            counters.dataFramesSent += 1
+        } catch {
+            counters.framesRejected += 1
+        }
+        if box.transport.rekeyNeeded { perform(pools[session.pair]?.replace(id) ?? [], pair: session.pair, now: now) }
+    }
+
+    private func sendHeartbeat(_ id: SessionID, now: UInt64) {
+        guard let session = outbound[id], let box = session.transport else { return }
+        session.heartbeatSequence += 1
+        let payload = HeartbeatPayload(sequence: session.heartbeatSequence, sentAt: now).encoded()
+        guard let frame = try? FrameSealing.seal(&box.transport, type: .heartbeat, sessionID: id, payload: payload, now: now)
+        else { return }
+        emit(encoded: frame, to: session.pair.peer)
+    }
+
+    // MARK: Outputs
+
+    func emit(_ frame: LinkFrame, to destination: HoldingIdentity) {
+        emit(encoded: FrameSealing.encode(frame), to: destination)
+    }
+
+    func emit(encoded frame: ByteBuffer, to destination: HoldingIdentity) {
+        guard let peer = directory.peer(destination), !peer.endpoints.isEmpty else { return }
+        let name = destination.description
+        let record = LinkOutRecord(destination: name, endpoints: Array(peer.endpoints.prefix(LinkOutRecord.maximumEndpoints)), frame: frame)
+        guard let value = try? record.encoded() else { return }
+        outputs.append(.publish(BusRecord(topic: topics.linkOut, key: Array(name.utf8), value: value)))
+    }
+
+    func deliverLocally(key: [UInt8], message: AppMessage) {
+        guard let value = try? message.encoded() else { return }
+        outputs.append(.publish(BusRecord(topic: topics.p2pIn, key: key, value: value)))
+        counters.deliveredToApplications += 1
+    }
+
+    private func publishMarker(_ marker: DeliveryMarker) {
+        guard let value = try? marker.encoded() else { return }
+        outputs.append(.publish(BusRecord(topic: topics.markers, key: Array(marker.messageID.value.utf8), value: value)))
+    }
+
+    private func publishStatus(_ status: DeliveryStatus) {
+        guard let value = try? status.encoded() else { return }
+        if status.status.isDelivered { counters.statusesDelivered += 1 } else { counters.statusesExpired += 1 }
+        outputs.append(.publish(BusRecord(topic: topics.deliveryStatus, key: Array(status.messageID.value.utf8), value: value)))
+    }
+}
+
+// MARK: - link.in
+
+extension LinkManagerEngine {
+    /// A record from `link.in`: one encoded link frame.
+    public func handleInbound(value: [UInt8], now: UInt64) {
+        var buffer = ByteBuffer(bytes: value)
+        guard let frame = try? LinkFrame.decode(from: &buffer) else {
+            counters.framesRejected += 1
+            return
+        }
+        let id = frame.header.sessionID
+        switch frame.body {
+        case .initiatorHello(let hello): receiveInitiatorHello(hello, id: id, now: now)
+        case .responderHello(let hello): receiveResponderHello(hello, id: id, now: now)
+        case .initiatorHandshake(let payload): receiveInitiatorHandshake(Array(payload.readableBytesView), id: id, now: now)
+        case .responderHandshake(let payload): receiveResponderHandshake(Array(payload.readableBytesView), id: id, now: now)
+        case .data: receiveData(frame, id: id, now: now)
+        case .ack: receiveAck(frame, id: id, now: now)
+        case .heartbeat: receiveHeartbeat(frame, id: id, now: now)
+        case .unauthenticated: counters.framesRejected += 1
+        }
+    }
+
+    /// Sends the acknowledgements collected from the Data frames handled since the last call, one
+    /// Ack frame per session per ``AckPayload/maximumMessageIDs`` ids.
+    public func flushAcknowledgements(now: UInt64) {
+        let acks = pendingAcks
+        pendingAcks = [:]
+        for (id, messageIDs) in acks {
+            guard let session = inbound[id], let box = session.transport else { continue }
+            var start = 0
+            while start < messageIDs.count {
+                let chunk = Array(messageIDs[start..<min(messageIDs.count, start + AckPayload.maximumMessageIDs)])
+                start += chunk.count
+                guard let payload = try? AckPayload(messageIDs: chunk).encoded(),
+                    let frame = try? FrameSealing.seal(&box.transport, type: .ack, sessionID: id, payload: payload, now: now)
+                else { continue }
+                emit(encoded: frame, to: session.peer)
+            }
+        }
+    }
+
+    private func receiveInitiatorHello(_ hello: P2PWire.InitiatorHello, id: SessionID, now: UInt64) {
+        let keyHash = Array(hello.identityKeyHash.readableBytesView)
+        let group = String(buffer: hello.groupID)
+        guard let peer = directory.peer(keyHash: keyHash, groupID: group), peer.isActive else {
+            counters.framesRejected += 1
+            return
+        }
+        switch try? inboundTable.helloReceived(id, peer: peer.identity, now: now) {
+        case .none:
+            counters.framesRejected += 1
+            return
+        case .retransmission:
+            if let frame = inbound[id]?.lastResponse { emit(frame, to: peer.identity) }
+            return
+        case .accepted(let evicted):
+            if let evicted {
+                inbound[evicted] = nil
+                outputs.append(.removePartitions(evicted))
+            }
+        }
+        let settings = directory.sessionSettings(group: peer.identity.groupID)
+        do {
+            let sessionHello = try P2PSession.InitiatorHello(
+                sessionID: id.bytes, ephemeralKey: Array(hello.ephemeralPublicKey.readableBytesView),
+                supportedModes: P2PSession.ProtocolModes(rawValue: hello.supportedModes.rawValue),
+                initiatorKeyHash: keyHash, groupID: group)
+            var responder = try SessionResponder(
+                configuration: ResponderConfiguration(supportedModes: settings.modes, maxMessageSize: settings.maxMessageSize),
+                random: &cryptoRandom)
+            let reply = try responder.receive(sessionHello)
+            guard let mode = P2PWire.ProtocolMode(rawValue: reply.selectedMode.rawValue) else {
+                throw ClusterError(.invalidState, "mode")
+            }
+            let frame = try LinkFrame(
+                sessionID: id, sequenceNumber: 0, timestamp: now,
+                body: .responderHello(P2PWire.ResponderHello(ephemeralPublicKey: ByteBuffer(bytes: reply.ephemeralKey), selectedMode: mode)))
+            let session = InboundSession(peer: peer.identity, responder: responder)
+            session.lastResponse = frame
+            inbound[id] = session
+            outputs.append(.setPartitions(id, partitions))
+            emit(frame, to: peer.identity)
+        } catch {
+            inboundTable.remove(id)
+            counters.framesRejected += 1
+        }
+    }
+
+    private func receiveResponderHello(_ hello: P2PWire.ResponderHello, id: SessionID, now: UInt64) {
+        guard let session = outbound[id] else { return }
+        _ = pools[session.pair]?.acknowledged(id, now: now)
+        guard var initiator = session.initiator.take() else { return }
+        var handshake: P2PSession.InitiatorHandshake?
+        if let mode = P2PSession.ProtocolMode(rawValue: hello.selectedMode.rawValue),
+            let sessionHello = try? P2PSession.ResponderHello(ephemeralKey: Array(hello.ephemeralPublicKey.readableBytesView), selectedMode: mode)
+        {
+            handshake = try? initiator.receive(sessionHello)
+        }
+        session.initiator = consume initiator
+        guard let handshake,
+            let frame = try? LinkFrame(
+                sessionID: id, sequenceNumber: 0, timestamp: now,
+                body: .initiatorHandshake(sealedPayload: ByteBuffer(bytes: handshake.sealed)))
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        session.lastHandshake = frame
+        emit(frame, to: session.pair.peer)
+    }
+
+    private func receiveInitiatorHandshake(_ sealed: [UInt8], id: SessionID, now: UInt64) {
+        guard let session = inbound[id] else { return }
+        inboundTable.touch(id, now: now)
+        guard var responder = session.responder.take() else {
+            // Established already: a retransmission gets the cached answer.
+            if let frame = session.lastResponse { emit(frame, to: session.peer) }
+            return
+        }
+        var reply: P2PSession.ResponderHandshake?
+        if let handshake = try? P2PSession.InitiatorHandshake(sealed: sealed) {
+            reply = try? responder.receive(handshake, lookup: directory)
+        }
+        guard let reply, let parameters = responder.parameters,
+            let local = directory.hosted(keyHash: parameters.responderKeyHash, groupID: parameters.groupID),
+            let frame = try? LinkFrame(
+                sessionID: id, sequenceNumber: 0, timestamp: now,
+                body: .responderHandshake(sealedPayload: ByteBuffer(bytes: reply.sealed)))
+        else {
+            session.responder = consume responder
+            counters.framesRejected += 1
+            return
+        }
+        guard let transport = try? responder.transportSession() else { return }
+        session.transport = TransportBox(transport)
+        session.lastResponse = frame
+        try? inboundTable.established(id, local: local.identity, now: now)
+        counters.handshakesCompleted += 1
+        emit(frame, to: session.peer)
+    }
+
+    private func receiveResponderHandshake(_ sealed: [UInt8], id: SessionID, now: UInt64) {
+        guard let session = outbound[id], var initiator = session.initiator.take() else { return }
+        var accepted = false
+        if let handshake = try? P2PSession.ResponderHandshake(sealed: sealed) {
+            accepted = (try? initiator.receive(handshake)) != nil
+        }
+        guard accepted else {
+            session.initiator = consume initiator
+            counters.framesRejected += 1
+            return
+        }
+        guard let transport = try? initiator.transportSession() else { return }
+        session.transport = TransportBox(transport)
+        session.lastHandshake = nil
+        counters.handshakesCompleted += 1
+        let pair = session.pair
+        _ = pools[pair]?.acknowledged(id, now: now)
+        perform(pools[pair]?.sessionEstablished(id, now: now, random: &random) ?? [], pair: pair, now: now)
+    }
+
+    private func receiveData(_ frame: LinkFrame, id: SessionID, now: UInt64) {
+        guard let session = inbound[id], let box = session.transport,
+            let plaintext = try? FrameSealing.open(&box.transport, frame),
+            let payload = try? SealedDataPayload(decoding: plaintext, cache: &identityCache),
+            (try? payload.verify(frameExpiry: frame.expiry ?? 0)) != nil
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        let header = payload.message.header
+        guard (try? inboundTable.validateData(id, source: header.source, destination: header.destination, now: now)) != nil else {
+            counters.framesRejected += 1
+            return
+        }
+        switch deduplicator.admit(source: header.source, messageID: header.messageID, ttl: header.ttl, now: now) {
+        case .deliver: deliverLocally(key: payload.key, message: .authenticated(payload.message))
+        case .duplicate: counters.duplicatesDropped += 1
+        case .expired: counters.expiredOnArrival += 1
+        }
+        pendingAcks[id, default: []].append(header.messageID)
+    }
+
+    private func receiveAck(_ frame: LinkFrame, id: SessionID, now: UInt64) {
+        guard let session = outbound[id], let box = session.transport,
+            let plaintext = try? FrameSealing.open(&box.transport, frame),
+            let ack = try? AckPayload(decoding: plaintext)
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        let pair = session.pair
+        _ = pools[pair]?.acknowledged(id, now: now)
+        for messageID in ack.messageIDs {
+            let key = DeliveryTracker.Key(source: pair.ours, messageID: messageID)
+            perform(tracker.acknowledged(key, now: now), now: now)
+            pending[key] = nil
+            pools[pair]?.discard(messageID)
+        }
+    }
+
+    private func receiveHeartbeat(_ frame: LinkFrame, id: SessionID, now: UInt64) {
+        guard let session = inbound[id], let box = session.transport,
+            let plaintext = try? FrameSealing.open(&box.transport, frame),
+            let heartbeat = try? HeartbeatPayload(decoding: plaintext)
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        inboundTable.touch(id, now: now)
+        guard let payload = try? AckPayload(messageIDs: [], heartbeat: heartbeat.sequence).encoded(),
+            let ack = try? FrameSealing.seal(&box.transport, type: .ack, sessionID: id, payload: payload, now: now)
+        else { return }
+        emit(encoded: ack, to: session.peer)
+    }
+}
