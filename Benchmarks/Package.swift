@@ -61,5 +61,17 @@ let package = Package(
             ],
             path: "Benchmarks/TLSBenchmarks",
             plugins: [plugin]),
+        .executableTarget(
+            name: "GatewayBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PGateway", package: "swift-p2p"),
+                .product(name: "P2PWire", package: "swift-p2p"),
+                .product(name: "P2PBus", package: "swift-p2p"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GatewayBenchmarks",
+            plugins: [plugin]),
     ]
 )

@@ -40,6 +40,7 @@ public enum InboundRouter {
     ) -> Routing {
         var routing = Routing()
         routing.records.reserveCapacity(frames.count)
+        var scratch = ByteBuffer()  // one encoding buffer for the whole batch, reused per frame
         for (index, frame) in frames.enumerated() {
             if frame.isExpired(nowMilliseconds: nowMilliseconds) {
                 routing.frameStatuses.append(.init(frameIndex: index, .frameExpired))
@@ -60,11 +61,10 @@ public enum InboundRouter {
                 key = frame.header.sessionID.bytes
                 partition = owned[Int.random(in: 0..<owned.count, using: &generator)]
             }
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(frame.encodedLength)
-            frame.encode(into: &buffer)
+            scratch.clear()
+            frame.encode(into: &scratch)
             routing.records.append(
-                InboundRecord(frameIndex: index, partition: partition, key: key, value: Array(buffer.readableBytesView)))
+                InboundRecord(frameIndex: index, partition: partition, key: key, value: Array(scratch.readableBytesView)))
         }
         return routing
     }
