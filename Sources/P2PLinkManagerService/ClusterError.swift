@@ -14,8 +14,6 @@ public struct ClusterError: Error, Hashable, Sendable, CustomStringConvertible {
         }
         public var description: String { "\(name) (\(rawValue))" }
 
-        /// An identity is neither hosted here nor a known member of its group.
-        public static let unknownIdentity = Code(900, "unknown identity")
         /// A hosted identity's key (session or TLS) is missing, or cannot be opened with the cluster key.
         public static let keyUnavailable = Code(901, "key unavailable")
         /// A `link.out` or `session.out.partitions` value does not decode.
