@@ -54,13 +54,26 @@ public final class EmbeddedCluster: Sendable {
     public static func start(
         networkFile: [UInt8], clusterKey: ClusterKey, options: Options = Options()
     ) async throws -> EmbeddedCluster {
+        let bus = try await prepareBus(networkFile: networkFile, clusterKey: clusterKey, topics: options.linkManager.topics)
+        do {
+            return try await start(bus: bus, clusterKey: clusterKey, options: options)
+        } catch {
+            await bus.close()
+            throw error
+        }
+    }
+
+    /// A fresh in-process bus with every topic and table, and `networkFile` applied.
+    public static func prepareBus(
+        networkFile: [UInt8], clusterKey: ClusterKey, topics: LinkManagerTopics = .init()
+    ) async throws -> InProcessBus {
         let bus = InProcessBus()
         do {
             for topic in BusLayout.standard.topics { try await bus.createTopic(topic) }
-            try await bus.createTopic(TopicSpec(name: options.linkManager.topics.deliveryStatus, partitions: 8))
+            try await bus.createTopic(TopicSpec(name: topics.deliveryStatus, partitions: 8))
             for table in BusLayout.standard.tables { try await bus.createTable(table) }
             _ = try await NetworkSetup(bus: bus, clusterKey: clusterKey).apply(fileContents: networkFile)
-            return try await start(bus: bus, clusterKey: clusterKey, options: options)
+            return bus
         } catch {
             await bus.close()
             throw error

@@ -1,0 +1,198 @@
+import NIOCore
+import P2PBus
+import P2PCluster
+import P2PIdentity
+import P2PLinkManager
+import P2PLinkManagerService
+import P2PMembership
+import P2PWire
+import Testing
+
+/// Alice's and Bob's engines with real membership (each on its own in-process bus, set up from a
+/// generated network file) and real session crypto, wired back to back by the test: every
+/// `link.out` frame of one is handed to the other, unless the test drops it. Time is injected: the
+/// tests advance `now` and call `tick`, they never sleep.
+final class EnginePair {
+    let alice: LinkManagerEngine
+    let bob: LinkManagerEngine
+    let aliceIdentity: HoldingIdentity
+    let bobIdentity: HoldingIdentity
+    private let buses: [InProcessBus]
+    private let directories: [MembershipDirectory]
+    var now: UInt64 = 1_800_000_000_000
+    /// Everything written to `p2p.in` / the status topic, per side.
+    var delivered: [String: [BusRecord]] = ["alice": [], "bob": []]
+    var statuses: [String: [DeliveryStatus]] = ["alice": [], "bob": []]
+    /// Frames seen on the wire, by type, in both directions.
+    var framesSeen: [LinkFrameType: Int] = [:]
+    /// Decides whether a frame from `sender` is lost on the way.
+    var drop: (_ sender: String, _ frame: LinkFrame) -> Bool = { _, _ in false }
+
+    init() async throws {
+        var configuration = LinkManagerConfiguration()
+        configuration.replayPeriodMillis = 1_000
+        configuration.sessionsPerPeer = 1
+        let plans = [
+            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: 1),
+            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: 2),
+        ]
+        let network = try DemoNetwork.generate(clusters: plans, linkManager: configuration)
+        var buses: [InProcessBus] = []
+        var directories: [MembershipDirectory] = []
+        var engines: [LinkManagerEngine] = []
+        for index in 0..<2 {
+            let bus = try await EmbeddedCluster.prepareBus(networkFile: network.networkFiles[index], clusterKey: network.clusterKeys[index])
+            let directory = try await MembershipDirectory(bus: bus, clusterKey: network.clusterKeys[index])
+            try await directory.start()
+            buses.append(bus)
+            directories.append(directory)
+            engines.append(try LinkManagerEngine(directory: directory, configuration: configuration, partitions: [0, 1]))
+        }
+        self.buses = buses
+        self.directories = directories
+        alice = engines[0]
+        bob = engines[1]
+        aliceIdentity = network.identities[0][0]
+        bobIdentity = network.identities[1][0]
+    }
+
+    func close() async {
+        for directory in directories { directory.stop() }
+        for bus in buses { await bus.close() }
+    }
+
+    func send(_ n: Int, ttlIn: UInt64 = 60_000) throws {
+        let message = AppMessage.authenticated(
+            AuthenticatedMessage(
+                header: AuthenticatedMessageHeader(
+                    destination: bobIdentity, source: aliceIdentity, ttl: now + ttlIn, messageID: try MessageID("m-\(n)")),
+                payload: Array(repeating: UInt8(truncatingIfNeeded: n), count: 100)))
+        #expect(alice.handleOutbound(key: Array("k-\(n)".utf8), value: try message.encoded(), now: now))
+    }
+
+    /// Moves the frames back and forth until both engines are quiet (bounded).
+    func settle() throws {
+        for _ in 0..<50 {
+            let fromAlice = collect("alice", alice.drain())
+            let fromBob = collect("bob", bob.drain())
+            if fromAlice.isEmpty && fromBob.isEmpty { return }
+            for value in fromAlice { bob.handleInbound(value: value, now: now) }
+            bob.flushAcknowledgements(now: now)
+            for value in fromBob { alice.handleInbound(value: value, now: now) }
+            alice.flushAcknowledgements(now: now)
+        }
+        Issue.record("the engines did not settle")
+    }
+
+    /// Advances the clock in `step`s up to `by`, ticking both engines and settling after each.
+    func advance(by duration: UInt64, step: UInt64 = 100) throws {
+        var moved: UInt64 = 0
+        while moved < duration {
+            now += step
+            moved += step
+            alice.tick(now: now)
+            bob.tick(now: now)
+            try settle()
+        }
+    }
+
+    private func collect(_ side: String, _ outputs: [LinkManagerOutput]) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        for case .publish(let record) in outputs {
+            switch record.topic {
+            case "link.out":
+                guard let out = try? LinkOutRecord(decoding: record.value) else { continue }
+                var buffer = out.frame
+                guard let frame = try? LinkFrame.decode(from: &buffer) else { continue }
+                framesSeen[frame.type, default: 0] += 1
+                if !drop(side, frame) { frames.append(Array(out.frame.readableBytesView)) }
+            case "p2p.in":
+                delivered[side, default: []].append(record)
+            case "p2p.delivery.status":
+                if let status = try? DeliveryStatus(decoding: record.value) { statuses[side, default: []].append(status) }
+            default:
+                break
+            }
+        }
+        return frames
+    }
+
+    var bobDeliveredIDs: [String] {
+        (delivered["bob"] ?? []).compactMap { try? AppMessage(decoding: $0.value).messageID.value }
+    }
+}
+
+@Suite("Link-manager engine with injected time")
+struct LinkManagerEngineTests {
+    @Test func lostDataFramesAreReplayedAndDeliveredOnce() async throws {
+        let pair = try await EnginePair()
+        var dataDropped = 0
+        pair.drop = { sender, frame in
+            guard sender == "alice", frame.type == .data, dataDropped < 10 else { return false }
+            dataDropped += 1
+            return true
+        }
+        for n in 0..<10 { try pair.send(n) }
+        try pair.settle()
+        #expect(pair.bobDeliveredIDs.isEmpty)
+        #expect(pair.alice.trackedCount == 10)
+        // Nothing happens before the replay period…
+        try pair.advance(by: 900)
+        #expect(pair.bobDeliveredIDs.isEmpty)
+        // …then every message is replayed once and delivered.
+        try pair.advance(by: 200)
+        #expect(pair.bobDeliveredIDs.sorted() == (0..<10).map { "m-\($0)" }.sorted())
+        #expect(pair.statuses["alice"]?.count == 10 && pair.statuses["alice"]?.allSatisfy { $0.status == .delivered } == true)
+        #expect(pair.alice.counters.replays == 10)
+        #expect(pair.alice.trackedCount == 0)
+        await pair.close()
+    }
+
+    @Test func lostAcksCauseReplaysThatAreNotDeliveredTwice() async throws {
+        let pair = try await EnginePair()
+        var acksDropped = 0
+        pair.drop = { sender, frame in
+            guard sender == "bob", frame.type == .ack, acksDropped < 1 else { return false }
+            acksDropped += 1
+            return true
+        }
+        for n in 0..<10 { try pair.send(n) }
+        try pair.settle()
+        #expect(pair.bobDeliveredIDs.count == 10)
+        #expect(pair.statuses["alice"]?.isEmpty == true)
+        try pair.advance(by: 1_100)
+        #expect(pair.bobDeliveredIDs.count == 10)
+        #expect(pair.bob.counters.duplicatesDropped == 10)
+        #expect(pair.statuses["alice"]?.count == 10)
+        await pair.close()
+    }
+
+    @Test func heartbeatsKeepAnIdleSessionAndSilenceReplacesIt() async throws {
+        let pair = try await EnginePair()
+        try pair.send(0)
+        try pair.settle()
+        #expect(pair.bobDeliveredIDs == ["m-0"])
+        let hellos = pair.framesSeen[.initiatorHello] ?? 0
+        // 30 s idle: heartbeats every 2 s are answered, no session is replaced.
+        try pair.advance(by: 30_000, step: 500)
+        #expect((pair.framesSeen[.heartbeat] ?? 0) >= 14)
+        #expect(pair.framesSeen[.initiatorHello] == hellos)
+        // Bob goes silent: after the 10 s session timeout Alice opens a new session.
+        pair.drop = { sender, _ in sender == "bob" }
+        try pair.advance(by: 11_000, step: 500)
+        #expect((pair.framesSeen[.initiatorHello] ?? 0) > hellos)
+        await pair.close()
+    }
+
+    @Test func aMessageToAnUnreachablePeerExpiresAtItsTTL() async throws {
+        let pair = try await EnginePair()
+        pair.drop = { _, _ in true }
+        try pair.send(7, ttlIn: 3_000)
+        try pair.advance(by: 2_900)
+        #expect(pair.statuses["alice"]?.isEmpty == true)
+        try pair.advance(by: 200)
+        #expect(pair.statuses["alice"]?.map(\.status) == [.expired])
+        #expect(pair.alice.trackedCount == 0)
+        await pair.close()
+    }
+}
