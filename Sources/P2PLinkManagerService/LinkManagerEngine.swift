@@ -71,8 +71,11 @@ public final class LinkManagerEngine {
         switch message {
         case .unauthenticated(let unauthenticated):
             let decision = OutboundRouter.route(unauthenticated, key: key) { self.directory.isHosted($0) }
-            if case .local(let key, let message, _, _) = decision { deliverLocally(key: key, message: message) }
-            // Remote fire-and-forget messages are not carried yet (docs/embedded.md, "Limits").
+            if case .local(let key, let message, _, _) = decision {
+                deliverLocally(key: key, message: message)
+            } else {
+                sendUnauthenticated(unauthenticated, now: now)
+            }
             return true
         case .authenticated(let authenticated):
             switch OutboundRouter.route(authenticated, key: key, now: now, isHostedLocally: { self.directory.isHosted($0) }) {
@@ -279,8 +282,55 @@ extension LinkManagerEngine {
         case .data: receiveData(frame, id: id, now: now)
         case .ack: receiveAck(frame, id: id, now: now)
         case .heartbeat: receiveHeartbeat(frame, id: id, now: now)
-        case .unauthenticated: counters.framesRejected += 1
+        case .unauthenticated(let message): receiveUnauthenticated(message)
         }
+    }
+
+    /// A fire-and-forget message to a member of another cluster: one Unauthenticated frame (session
+    /// id zero), no session, no tracking, no acknowledgement.
+    func sendUnauthenticated(_ message: P2PLinkManager.UnauthenticatedMessage, now: UInt64) {
+        let header = message.header
+        guard let peer = directory.peer(header.destination), peer.isActive,
+            let frame = try? LinkFrame(
+                sessionID: .zero, sequenceNumber: 0, timestamp: now,
+                body: .unauthenticated(
+                    P2PWire.UnauthenticatedMessage(
+                        expiry: 0, source: ByteBuffer(string: header.source.name.description),
+                        sourceGroupID: ByteBuffer(string: header.source.groupID.value),
+                        destination: ByteBuffer(string: header.destination.name.description),
+                        destinationGroupID: ByteBuffer(string: header.destination.groupID.value),
+                        messageID: ByteBuffer(string: header.messageID.value), subsystem: ByteBuffer(string: header.subsystem),
+                        payload: ByteBuffer(bytes: message.payload))))
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        emit(frame, to: peer.identity)
+    }
+
+    /// An Unauthenticated frame: delivered when its destination is hosted here and its source is a
+    /// member of the destination's group; dropped otherwise.
+    private func receiveUnauthenticated(_ message: P2PWire.UnauthenticatedMessage) {
+        guard let sourceName = try? X500Name(String(buffer: message.source)),
+            let sourceGroup = try? GroupID(String(buffer: message.sourceGroupID)),
+            let destinationName = try? X500Name(String(buffer: message.destination)),
+            let destinationGroup = try? GroupID(String(buffer: message.destinationGroupID)),
+            let messageID = try? MessageID(String(buffer: message.messageID))
+        else {
+            counters.framesRejected += 1
+            return
+        }
+        let source = HoldingIdentity(name: sourceName, groupID: sourceGroup)
+        let destination = HoldingIdentity(name: destinationName, groupID: destinationGroup)
+        guard sourceGroup == destinationGroup, directory.isHosted(destination), directory.peer(source) != nil else {
+            counters.framesRejected += 1
+            return
+        }
+        let delivered = P2PLinkManager.UnauthenticatedMessage(
+            header: UnauthenticatedMessageHeader(
+                destination: destination, source: source, messageID: messageID, subsystem: String(buffer: message.subsystem)),
+            payload: Array(message.payload.readableBytesView))
+        deliverLocally(key: Array(messageID.value.utf8), message: .unauthenticated(delivered))
     }
 
     /// Sends the acknowledgements collected from the Data frames handled since the last call, one

@@ -89,6 +89,15 @@ struct EmbeddedClusterTests {
         #expect(aliceCluster.gateway.currentCounters.framesSubmitted >= count)
         #expect(bobCluster.gateway.currentCounters.framesSubmitted >= 1)
 
+        // A fire-and-forget message takes the same gateways without a session or a status.
+        let note = AppMessage.unauthenticated(
+            UnauthenticatedMessage(
+                header: UnauthenticatedMessageHeader(destination: bob, source: alice, messageID: try MessageID("note-1"), subsystem: "notes"),
+                payload: Array("hello Bob".utf8)))
+        _ = try await aliceApp.send(note, key: Array("note".utf8)).accepted()
+        let notes = try await Self.collect(poll: { try await bobApp.receive(timeout: .milliseconds(100)) }) { !$0.isEmpty }
+        #expect(notes == [note])
+
         await aliceApp.close()
         await bobApp.close()
         await aliceCluster.stop()
