@@ -104,6 +104,40 @@ struct EmbeddedClusterTests {
         await bobCluster.stop()
     }
 
+    @Test func messagesSentWhileTheReceiverIsDownArriveOnceItStarts() async throws {
+        let plans = [
+            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
+            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
+        ]
+        let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager())
+        let aliceCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
+        let (alice, bob) = (network.identities[0][0], network.identities[1][0])
+        let aliceApp = try await ClusterApplication(bus: aliceCluster.bus, name: "alice")
+        let count = 50
+        let ttl = LinkManagerService.wallClock() + 60_000
+        for n in 0..<count {
+            _ = try await aliceApp.send(try Self.message(n, from: alice, to: bob, ttl: ttl), key: [UInt8(n)]).accepted()
+        }
+        // Bob's gateway is not listening: handshakes fail and are resent, messages wait and replay.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await aliceApp.statuses(timeout: .milliseconds(10)).isEmpty)
+        let bobCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[1], clusterKey: network.clusterKeys[1])
+        let bobApp = try await ClusterApplication(bus: bobCluster.bus, name: "bob")
+
+        let received = try await Self.collect(poll: { try await bobApp.receive(timeout: .milliseconds(100)) }) { $0.count >= count }
+        let statuses = try await Self.collect(poll: { try await aliceApp.statuses(timeout: .milliseconds(100)) }) { $0.count >= count }
+        let extra = try await bobApp.receive(timeout: .milliseconds(300))
+        #expect(received.count == count && Set(received.map(\.messageID)).count == count)
+        #expect(extra.isEmpty)
+        #expect(statuses.count == count && statuses.allSatisfy { $0.status == .delivered })
+        #expect(await aliceCluster.linkManager.counters.replays > 0)
+
+        await aliceApp.close()
+        await bobApp.close()
+        await aliceCluster.stop()
+        await bobCluster.stop()
+    }
+
     @Test func unknownDestinationAndPastTTLGiveExpiredStatuses() async throws {
         let plans = [DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find())]
         let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager())
