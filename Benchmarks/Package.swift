@@ -35,6 +35,16 @@ let package = Package(
             path: "Benchmarks/SessionBenchmarks",
             exclude: ["CSodiumBench"],
             plugins: [plugin]),
+        .executableTarget(
+            name: "LinkManagerBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PIdentity", package: "swift-p2p"),
+                .product(name: "P2PWire", package: "swift-p2p"),
+                .product(name: "P2PLinkManager", package: "swift-p2p"),
+            ],
+            path: "Benchmarks/LinkManagerBenchmarks",
+            plugins: [plugin]),
         // libsodium called directly, for the raw figures next to SessionBenchmarks' own.
         .systemLibrary(
             name: "CSodiumBench", path: "Benchmarks/SessionBenchmarks/CSodiumBench", pkgConfig: "libsodium"),
