@@ -80,7 +80,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "P2PTestSupport",
-            dependencies: ["P2PBus"],
+            dependencies: ["P2PBus", "CNATS"],
             swiftSettings: strict),
 
         // MARK: - TLS and certificates

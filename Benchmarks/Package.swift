@@ -48,5 +48,15 @@ let package = Package(
         // libsodium called directly, for the raw figures next to SessionBenchmarks' own.
         .systemLibrary(
             name: "CSodiumBench", path: "Benchmarks/SessionBenchmarks/CSodiumBench", pkgConfig: "libsodium"),
+        .executableTarget(
+            name: "BusBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PBus", package: "swift-p2p"),
+                .product(name: "P2PBusJetStream", package: "swift-p2p"),
+                .product(name: "P2PTestSupport", package: "swift-p2p"),
+            ],
+            path: "Benchmarks/BusBenchmarks",
+            plugins: [plugin]),
     ]
 )

@@ -30,17 +30,17 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
     /// Appends `element` even beyond capacity; returns `false` once finished.
     @discardableResult
     package func enqueue(_ element: Element) -> Bool {
-        let consumer: CheckedContinuation<Element?, Never>? = state.withLock { state in
-            guard !state.finished else { return nil }
+        let (accepted, consumer): (Bool, CheckedContinuation<Element?, Never>?) = state.withLock { state in
+            guard !state.finished else { return (false, nil) }
             if let consumer = state.consumer {
                 state.consumer = nil
-                return consumer
+                return (true, consumer)
             }
             state.buffer.append(element)
-            return nil
+            return (true, nil)
         }
         consumer?.resume(returning: element)
-        return true
+        return accepted
     }
 
     /// Suspends while the buffer holds `capacity` or more elements (returns at once when finished).
@@ -121,32 +121,4 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
             }
         }
     }
-}
-
-/// A table watch: an async sequence of `TableEvent`s. Cancel it to stop watching.
-public struct TableWatch: AsyncSequence, Sendable {
-    public typealias Element = TableEvent
-    /// Events buffered for a watcher that has not read them yet; beyond it, writers wait.
-    public static let bufferCapacity = 1024
-
-    let channel: BoundedChannel<TableEvent>
-    let onCancel: @Sendable () -> Void
-
-    package init(channel: BoundedChannel<TableEvent>, onCancel: @escaping @Sendable () -> Void) {
-        self.channel = channel
-        self.onCancel = onCancel
-    }
-
-    /// Stops the watch; the sequence ends after the buffered events.
-    public func cancel() {
-        channel.finish()
-        onCancel()
-    }
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        let channel: BoundedChannel<TableEvent>
-        public mutating func next() async -> TableEvent? { await channel.next() }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(channel: channel) }
 }

@@ -28,7 +28,6 @@ public struct BusError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unreachable = Code(530, "bus unreachable")
         public static let publishFailed = Code(531, "publish failed")
         public static let serverError = Code(532, "bus server error")
-        public static let timeout = Code(533, "bus operation timed out")
         public static let malformedSetupFile = Code(540, "malformed setup file")
     }
 

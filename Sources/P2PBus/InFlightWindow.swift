@@ -9,6 +9,8 @@ package final class InFlightWindow: Sendable {
         var inFlight = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
         var head = 0
+        /// Tasks waiting for `inFlight` to reach zero (`flush`).
+        var emptyWaiters: [CheckedContinuation<Void, Never>] = []
     }
     package let capacity: Int
     private let state = Mutex(State())
@@ -43,7 +45,7 @@ package final class InFlightWindow: Sendable {
 
     /// Returns a permit, handing it to the oldest waiter if there is one.
     package func release() {
-        let next: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let (next, empty): (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) = state.withLock { state in
             if state.head < state.waiters.count {
                 let waiter = state.waiters[state.head]
                 state.head += 1
@@ -51,18 +53,26 @@ package final class InFlightWindow: Sendable {
                     state.waiters.removeAll(keepingCapacity: true)
                     state.head = 0
                 }
-                return waiter  // the permit passes on: inFlight unchanged
+                return (waiter, [])  // the permit passes on: inFlight unchanged
             }
             state.inFlight -= 1
-            return nil
+            guard state.inFlight == 0, !state.emptyWaiters.isEmpty else { return (nil, []) }
+            defer { state.emptyWaiters = [] }
+            return (nil, state.emptyWaiters)
         }
         next?.resume()
+        for waiter in empty { waiter.resume() }
     }
 
-    /// Suspends until no permit is out. Polls with a short sleep: used only by `flush`.
-    package func waitUntilEmpty(pollInterval: Duration = .milliseconds(1)) async {
-        while inFlight > 0 {
-            try? await Task.sleep(for: pollInterval)
+    /// Suspends until no permit is out.
+    package func waitUntilEmpty() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let empty = state.withLock { state in
+                if state.inFlight == 0 { return true }
+                state.emptyWaiters.append(continuation)
+                return false
+            }
+            if empty { continuation.resume() }
         }
     }
 }

@@ -62,8 +62,7 @@ extension JetStreamBus {
                 defer { natsMsg_Destroy(message) }
                 let subject = String(cString: natsMsg_GetSubject(message))
                 let partition = subject.hasPrefix(prefix) ? Int(subject.dropFirst(prefix.count)) ?? -1 : -1
-                let value = NATSMessage.payload(message)
-                let (key, recordID) = NATSMessage.keyAndRecordID(message)
+                let (key, value, recordID) = NATSMessage.fields(message)
                 records.append(StoredRecord(partition: partition, offset: offset, key: key, value: value, recordID: recordID))
             }
             return records

@@ -23,7 +23,8 @@ public final class JetStreamBus: MessageBus {
         public var publishTimeout: Duration
         /// Sends of one record before its receipt fails with `publishFailed`.
         public var maxPublishAttempts: Int
-        /// Wait before resending a publish that failed during a leader election.
+        /// Wait before resending a publish that failed during a leader election; doubles with each
+        /// attempt, up to 2 s (the defaults ride out about a minute without a stream leader).
         public var publishRetryBackoff: Duration
         /// Flush every write at once (lower latency) instead of batching in nats.c.
         public var sendAsap: Bool
@@ -34,8 +35,8 @@ public final class JetStreamBus: MessageBus {
         public init(
             connectAttempts: Int = 5, connectTimeout: Duration = .seconds(1), connectBackoff: Duration = .milliseconds(200),
             maxReconnects: Int = 600, reconnectWait: Duration = .milliseconds(250), reconnectBufferBytes: Int = 8 * 1024 * 1024,
-            requestTimeout: Duration = .seconds(5), publishTimeout: Duration = .seconds(5), maxPublishAttempts: Int = 10,
-            publishRetryBackoff: Duration = .milliseconds(500), sendAsap: Bool = false, connectionName: String = "swift-p2p",
+            requestTimeout: Duration = .seconds(5), publishTimeout: Duration = .seconds(5), maxPublishAttempts: Int = 30,
+            publishRetryBackoff: Duration = .milliseconds(100), sendAsap: Bool = false, connectionName: String = "swift-p2p",
             clock: any BusClock = WallBusClock()
         ) {
             self.connectAttempts = connectAttempts
@@ -72,6 +73,17 @@ public final class JetStreamBus: MessageBus {
         let stream: String
         let partitions: Int
         let maxRecordBytes: Int
+        let replicas: Int
+        /// `<topic>.<partition>` for every partition, built once.
+        let subjects: [String]
+
+        init(topic: String, stream: String, partitions: Int, maxRecordBytes: Int, replicas: Int) {
+            self.stream = stream
+            self.partitions = partitions
+            self.maxRecordBytes = maxRecordBytes
+            self.replicas = replicas
+            self.subjects = (0..<partitions).map { "\(topic).\($0)" }
+        }
     }
 
     init(nats: NATSConnection) {
@@ -129,7 +141,9 @@ public final class JetStreamBus: MessageBus {
                 throw BusError(.serverError, "create stream for \(spec.name): \(lastNATSError(status)) (\(errorCode.rawValue))")
             }
         }
-        let info = TopicInfo(stream: TopicSpec.engineName(for: spec.name), partitions: spec.partitions, maxRecordBytes: spec.maxRecordBytes)
+        let info = TopicInfo(
+            topic: spec.name, stream: TopicSpec.engineName(for: spec.name), partitions: spec.partitions,
+            maxRecordBytes: spec.maxRecordBytes, replicas: spec.replicas)
         topics.withLock { $0[spec.name] = info }
         return true
     }
@@ -153,9 +167,12 @@ public final class JetStreamBus: MessageBus {
             guard status == NATS_OK, let config = info?.pointee.Config?.pointee else {
                 throw BusError(.serverError, "stream info \(stream): \(lastNATSError(status))")
             }
+            // A stream made elsewhere without `max_msg_size` (-1) is bounded by the server's max_payload,
+            // which nats.c enforces before sending.
+            let maxRecordBytes = config.MaxMsgSize > 0 ? max(0, Int(config.MaxMsgSize) - Self.headerAllowance) : TopicSpec.maximumRecordBytesLimit
             return TopicInfo(
-                stream: stream, partitions: Int(config.SubjectsLen),
-                maxRecordBytes: max(0, Int(config.MaxMsgSize) - Self.headerAllowance))
+                topic: topic, stream: stream, partitions: Int(config.SubjectsLen), maxRecordBytes: maxRecordBytes,
+                replicas: max(1, Int(config.Replicas)))
         }
         guard let info else {
             if required { throw BusError(.unknownTopic, topic) }

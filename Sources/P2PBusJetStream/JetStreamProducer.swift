@@ -15,6 +15,8 @@ final class PublishRouter: Sendable {
         var attempts: Int
     }
 
+    static let maximumRetryBackoff: Duration = .seconds(2)
+
     let window: InFlightWindow
     let maxAttempts: Int
     let retryBackoff: Duration
@@ -78,10 +80,12 @@ final class PublishRouter: Sendable {
     private func scheduleResend(_ message: OpaquePointer, _ entry: Pending, reason: String) {
         let address = UInt(bitPattern: message)
         register(message, entry)
-        let backoff = retryBackoff
+        // Doubling from `retryBackoff`, at most `maximumRetryBackoff`: a RAFT election takes seconds.
+        let backoff = min(retryBackoff * (1 << min(entry.attempts, 8)), Self.maximumRetryBackoff)
         Task {
             try? await Task.sleep(for: backoff)
-            let status = self.resend.withLock { $0 }?(address) ?? NATS_CONNECTION_CLOSED
+            // Under the lock, so that the producer's deinit cannot free the context meanwhile.
+            let status = self.resend.withLock { $0?(address) } ?? NATS_CONNECTION_CLOSED
             guard status != NATS_OK, let message = OpaquePointer(bitPattern: address), var entry = self.unregister(message) else { return }
             entry.attempts += 1
             let text = "\(reason); resend: \(String(cString: natsStatus_GetText(status)))"
@@ -120,8 +124,11 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
     }
 
     deinit {
+        router.resend.withLock { $0 = nil }
         jsCtx_Destroy(context)
-        routerReference.release()
+        // nats.c may still call back for records in flight: then the router stays alive (a small
+        // leak) rather than be freed under a callback.
+        if router.window.inFlight == 0 { routerReference.release() }
     }
 
     static func make(bus: JetStreamBus, options: ProducerOptions) async throws(BusError) -> JetStreamProducer {
@@ -171,10 +178,9 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
         await router.window.acquire()
         let promise = PublishPromise()
         var message: OpaquePointer?
-        var status = record.value.withUnsafeBytes {
-            natsMsg_Create(&message, "\(record.topic).\(partition)", nil, $0.baseAddress, Int32($0.count))
+        var status = RecordFrame.withFrame(key: record.key, value: record.value) { frame in
+            natsMsg_Create(&message, info.subjects[partition], nil, frame.baseAddress, Int32(frame.count))
         }
-        if status == NATS_OK, !record.key.isEmpty { status = natsMsgHeader_Set(message, "P2P-Key", Hex.encode(record.key)) }
         if status == NATS_OK, let id = record.recordID { status = natsMsgHeader_Set(message, "Nats-Msg-Id", id) }
         guard status == NATS_OK, let created = message else {
             natsMsg_Destroy(message)
@@ -188,7 +194,8 @@ final class JetStreamProducer: BusProducer, @unchecked Sendable {
         status = js_PublishMsgAsync(context, &message, &options)
         if status != NATS_OK {
             // nats.c did not take the message: no callback will come for it.
-            if let entry = router.unregister(created) { router.complete(entry, .failure(BusError(.publishFailed, lastNATSError(status)))) }
+            let code: BusError.Code = status == NATS_MAX_PAYLOAD ? .recordTooLarge : .publishFailed
+            if let entry = router.unregister(created) { router.complete(entry, .failure(BusError(code, lastNATSError(status)))) }
             natsMsg_Destroy(message)
             _ = try await PublishReceipt(promise).accepted()
         }

@@ -5,24 +5,6 @@ import Glibc
 import Dispatch
 import P2PBus
 
-/// Runs nats.c calls that block (requests, fetches, connects) off Swift's cooperative threads.
-enum Blocking {
-    static let queue = DispatchQueue(label: "p2p.bus.nats.blocking", attributes: .concurrent)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
-    }
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws(BusError) -> T) async throws(BusError) -> T {
-        let result: Result<T, BusError> = await run { () -> Result<T, BusError> in
-            Result(catching: body)
-        }
-        return try result.get()
-    }
-}
-
 /// nats.c's text for the last error of this thread, for error details.
 func lastNATSError(_ status: natsStatus) -> String {
     var last = NATS_OK
@@ -30,30 +12,6 @@ func lastNATSError(_ status: natsStatus) -> String {
         return String(cString: text)
     }
     return String(cString: natsStatus_GetText(status))
-}
-
-/// C strings that live until the arena is released: for nats.c configuration structs.
-final class CStringArena {
-    private var pointers: [UnsafeMutablePointer<CChar>] = []
-    private var arrays: [UnsafeMutablePointer<UnsafePointer<CChar>?>] = []
-
-    func string(_ text: String) -> UnsafePointer<CChar> {
-        let pointer = strdup(text)!
-        pointers.append(pointer)
-        return UnsafePointer(pointer)
-    }
-
-    func array(_ texts: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?> {
-        let array = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: max(texts.count, 1))
-        for (index, text) in texts.enumerated() { array[index] = string(text) }
-        arrays.append(array)
-        return array
-    }
-
-    deinit {
-        for pointer in pointers { free(pointer) }
-        for array in arrays { array.deallocate() }
-    }
 }
 
 /// One nats.c connection and its JetStream context; the only owner of both handles.
@@ -126,70 +84,5 @@ final class NATSConnection: @unchecked Sendable {
             throw BusError(.serverError, "JetStream context: \(lastNATSError(status))")
         }
         return NATSConnection(connection: connection, context: context, urls: urls, configuration: configuration)
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
-
-enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ text: UnsafePointer<CChar>) -> [UInt8] {
-        var out: [UInt8] = []
-        var pointer = text
-        func value(_ c: CChar) -> UInt8? {
-            switch UInt8(bitPattern: c) {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(bitPattern: c) - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(bitPattern: c) - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        while pointer[0] != 0, pointer[1] != 0, let high = value(pointer[0]), let low = value(pointer[1]) {
-            out.append(high << 4 | low)
-            pointer += 2
-        }
-        return out
-    }
-}
-
-/// Reading our record fields out of a received `natsMsg*` (borrowed, not destroyed here).
-enum NATSMessage {
-    static func payload(_ message: OpaquePointer) -> [UInt8] {
-        let length = Int(natsMsg_GetDataLength(message))
-        var value = [UInt8](repeating: 0, count: length)
-        if length > 0, let data = natsMsg_GetData(message) {
-            value.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: data, count: length)) }
-        }
-        return value
-    }
-
-    /// The `P2P-Key` (hex) and `Nats-Msg-Id` headers.
-    static func keyAndRecordID(_ message: OpaquePointer) -> (key: [UInt8], recordID: String?) {
-        var header: UnsafePointer<CChar>?
-        var key: [UInt8] = []
-        if natsMsgHeader_Get(message, "P2P-Key", &header) == NATS_OK, let header { key = Hex.decode(header) }
-        var recordID: String?
-        if natsMsgHeader_Get(message, "Nats-Msg-Id", &header) == NATS_OK, let header { recordID = String(cString: header) }
-        return (key, recordID)
     }
 }

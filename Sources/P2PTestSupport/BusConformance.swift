@@ -278,6 +278,23 @@ public struct BusConformance: Sendable {
         await a.close()
     }
 
+    /// A live member that does not acknowledge gets the records again after the ack wait.
+    public func redeliveryAfterAckWait() async throws {
+        let bus = try await harness.connect()
+        defer { Task { await bus.close() } }
+        let topic = unique("ackwait")
+        try await bus.createTopic(TopicSpec(name: topic, partitions: 1))
+        _ = try await publish(bus, (0..<3).map { BusRecord(topic: topic, key: "k", value: [UInt8($0)]) })
+        let consumer = try await bus.makeConsumer(topic: topic, group: unique("g"), options: options("solo"))
+        let first = try await drain([consumer], count: 3, ack: false)
+        try expect(first.allSatisfy { $0.record.deliveryCount == 1 }, "first delivery count")
+        try await harness.pass(harness.ackWait + harness.heartbeatInterval)
+        let again = try await drain([consumer], count: 3)
+        try expect(again.map(\.record.value) == first.map(\.record.value), "not the same records again")
+        try expect(again.allSatisfy { $0.record.deliveryCount == 2 }, "redelivery count: \(again.map(\.record.deliveryCount))")
+        await consumer.close()
+    }
+
     /// A record id published twice is stored once; the repeat reports the first copy.
     public func idempotentPublish() async throws {
         let bus = try await harness.connect()
@@ -305,6 +322,11 @@ public struct BusConformance: Sendable {
         try await bus.createTable(TableSpec(name: name))
         try expect(try await bus.createTable(TableSpec(name: name)) == false, "second create is not idempotent")
         let table = try await bus.table(name)
+        let empty = try await table.watch()
+        var emptyIterator = empty.makeAsyncIterator()
+        let first = await emptyIterator.next()
+        try expect(first == .caughtUp, "an empty table's watch starts with \(String(describing: first))")
+        empty.cancel()
         let r1 = try await table.create("alice", Array("v1".utf8))
         try await expectError(.revisionMismatch) { _ = try await table.create("alice", [0]) }
         let r2 = try await table.update("alice", Array("v2".utf8), expectedRevision: r1)

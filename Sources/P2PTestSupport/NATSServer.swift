@@ -73,8 +73,21 @@ public final class NATSServer: @unchecked Sendable {
         lock.withLock { process?.waitUntilExit(); process = nil }
     }
 
-    /// SIGSTOP / SIGCONT: a stalled server that keeps its connections open.
-    public func suspend() { signal(SIGSTOP) }
+    /// SIGSTOP / SIGCONT: a stalled server that keeps its connections open. `suspend` returns once
+    /// the kernel reports the process stopped (state `T` in `/proc/<pid>/stat`, waited for at most 2 s).
+    public func suspend() {
+        signal(SIGSTOP)
+        guard let pid else { return }
+        for _ in 0..<400 {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: close)...].split(separator: " ").first == "T"
+            {
+                return
+            }
+            usleep(5_000)
+        }
+    }
     public func resume() { signal(SIGCONT) }
 
     /// SIGTERM and wait for the exit (bounded: SIGKILL after 5 s).

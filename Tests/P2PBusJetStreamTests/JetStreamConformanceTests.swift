@@ -35,6 +35,7 @@ struct JetStreamConformanceTests {
     @Test func rebalanceOnLeave() async throws { try await run { try await $0.rebalanceOnLeave() } }
     @Test func rebalanceOnSilentMember() async throws { try await run { try await $0.rebalanceOnSilentMember() } }
     @Test func redeliveryAfterMemberDies() async throws { try await run { try await $0.redeliveryAfterMemberDies() } }
+    @Test func redeliveryAfterAckWait() async throws { try await run { try await $0.redeliveryAfterAckWait() } }
     @Test func idempotentPublish() async throws { try await run { try await $0.idempotentPublish() } }
     @Test func tableCompareAndSetAndWatch() async throws { try await run { try await $0.tableCompareAndSetAndWatch() } }
     @Test func backPressureAtInFlightBound() async throws { try await run { try await $0.backPressureAtInFlightBound() } }
@@ -59,5 +60,31 @@ struct JetStreamStartTests {
             #expect(error.detail.contains("3 attempts"))
         }
         #expect(clock.now - start < .seconds(30), "retries are bounded")
+    }
+}
+
+@Suite("JetStream record limits")
+struct JetStreamLimitTests {
+    @Test("a second client learns the stream's limit; a record over the server's max_payload is a typed error too")
+    func limits() async throws {
+        let server = try await NATSServer.start()
+        defer { server.stop() }
+        let creator = try await JetStreamBus.connect(urls: [server.url])
+        try await creator.createTopic(TopicSpec(name: "small", partitions: 1, maxRecordBytes: 2048))
+        try await creator.createTopic(TopicSpec(name: "huge", partitions: 1, maxRecordBytes: 4 * 1024 * 1024))
+        await creator.close()
+        let bus = try await JetStreamBus.connect(urls: [server.url])
+        let producer = try await bus.makeProducer(options: ProducerOptions())
+        await #expect(throws: BusError(.recordTooLarge)) {
+            try await producer.publish(BusRecord(topic: "small", key: "k", value: [UInt8](repeating: 1, count: 2049)))
+        }
+        try await producer.publish(BusRecord(topic: "small", key: "k", value: [UInt8](repeating: 1, count: 2048)))
+        // The stream allows 4 MiB, the server's max_payload is 1 MiB.
+        await #expect(throws: BusError(.recordTooLarge)) {
+            try await producer.publish(BusRecord(topic: "huge", key: "k", value: [UInt8](repeating: 1, count: 2 * 1024 * 1024)))
+        }
+        #expect(producer.inFlight == 0)
+        await producer.close()
+        await bus.close()
     }
 }

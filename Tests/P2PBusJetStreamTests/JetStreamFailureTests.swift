@@ -117,3 +117,32 @@ struct JetStreamFailureTests {
         await bus.close()
     }
 }
+
+@Suite("JetStream reconnect")
+struct JetStreamReconnectTests {
+    @Test("the server is SIGKILLed and restarted on the same port and store: producer and consumer carry on")
+    func serverRestart() async throws {
+        let server = try await NATSServer.start()
+        defer { server.stop() }
+        let bus = try await JetStreamBus.connect(urls: [server.url], configuration: .init(publishTimeout: .seconds(1)))
+        try await bus.createTopic(TopicSpec(name: "restart", partitions: 1))
+        let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 16))
+        let consumer = try await bus.makeConsumer(
+            topic: "restart", group: "g",
+            options: ConsumerOptions(memberID: "m", sessionTimeout: .seconds(5), heartbeatInterval: .milliseconds(250), ackWait: .seconds(2)))
+        for index in 0..<5 { try await producer.publish(BusRecord(topic: "restart", key: "k", value: [UInt8(index)], recordID: "a\(index)")) }
+        server.kill()
+        try await server.launch()
+        for index in 5..<10 { try await producer.publish(BusRecord(topic: "restart", key: "k", value: [UInt8(index)], recordID: "a\(index)")) }
+        var values: Set<UInt8> = []
+        for _ in 0..<60 where values.count < 10 {
+            let records = (try? await consumer.poll(maxRecords: 20, timeout: .milliseconds(250))) ?? []
+            try? await consumer.ack(records)
+            values.formUnion(records.map { $0.value[0] })
+        }
+        #expect(values == Set(0..<10), "received \(values.sorted())")
+        await consumer.close()
+        await producer.close()
+        await bus.close()
+    }
+}

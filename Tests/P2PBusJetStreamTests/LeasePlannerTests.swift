@@ -38,3 +38,30 @@ struct LeasePlannerTests {
         #expect(plan.take.isEmpty)
     }
 }
+
+@Suite("Record frames and ack subjects")
+struct RecordFrameTests {
+    @Test("ack metadata from the 9-token (2.9) and 12-token ack subjects; junk is refused")
+    func ackSubjects() {
+        func parse(_ text: String) -> (delivered: Int, sequence: UInt64)? {
+            text.withCString { NATSMessage.ackMetadata($0) }
+        }
+        #expect(parse("$JS.ACK.stream.consumer.2.17.9.1700000000000000000.4")! == (2, 17))
+        #expect(parse("$JS.ACK.domain.hash.stream.consumer.3.42.9.1700000000000000000.0.token")! == (3, 42))
+        #expect(parse("$JS.ACK.stream.consumer.x.17.9.1.4") == nil)
+        #expect(parse("_INBOX.abc") == nil)
+    }
+
+    @Test("a frame splits back into key and value; a foreign payload is all value")
+    func frames() {
+        let key: [UInt8] = Array("session-1".utf8)
+        let value: [UInt8] = [0, 1, 2, 3]
+        let split = RecordFrame.withFrame(key: key, value: value) { RecordFrame.split($0) }
+        #expect(split.key == key && split.value == value)
+        let foreign: [UInt8] = Array("plain text".utf8)
+        let raw = foreign.withUnsafeBytes { RecordFrame.split($0) }
+        #expect(raw.key.isEmpty && raw.value == foreign)
+        let truncated: [UInt8] = [1, 0, 9, 65]
+        #expect(truncated.withUnsafeBytes { RecordFrame.split($0) }.value == truncated)
+    }
+}

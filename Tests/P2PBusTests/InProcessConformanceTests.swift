@@ -44,6 +44,7 @@ struct InProcessConformanceTests {
     @Test func rebalanceOnLeave() async throws { try await suite.rebalanceOnLeave() }
     @Test func rebalanceOnSilentMember() async throws { try await suite.rebalanceOnSilentMember() }
     @Test func redeliveryAfterMemberDies() async throws { try await suite.redeliveryAfterMemberDies() }
+    @Test func redeliveryAfterAckWait() async throws { try await suite.redeliveryAfterAckWait() }
     @Test func idempotentPublish() async throws { try await suite.idempotentPublish() }
     @Test func tableCompareAndSetAndWatch() async throws { try await suite.tableCompareAndSetAndWatch() }
     @Test func backPressureAtInFlightBound() async throws { try await suite.backPressureAtInFlightBound() }

@@ -5,63 +5,32 @@ import P2PMembership
 import P2PTestSupport
 import Testing
 
-/// The `p2p` executable built next to the test bundle, run as a child process (stopped by PID).
-enum SetupCLI {
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("p2p")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            Issue.record("p2p \(arguments.first ?? "") did not finish in \(timeout)")
-        }
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-    }
-}
-
 @Suite("p2p setup end to end against a real nats-server", .serialized)
 struct SetupCLITests {
     @Test("apply twice: everything added, then everything unchanged; remove-member; errors exit non-zero naming the field")
     func applyTwiceAndErrors() async throws {
         let server = try await NATSServer.start()
         defer { server.stop() }
-        let layout = try await SetupCLI.run(["bus", "setup", "--url", server.url])
+        let layout = try await P2PBinary.run(["bus", "setup", "--url", server.url])
         #expect(layout.status == 0, "\(layout.stderr)")
         let keyFile = server.directory.appendingPathComponent("cluster.key").path
-        let generated = try await SetupCLI.run(["setup", "generate-cluster-key", keyFile])
+        let generated = try await P2PBinary.run(["setup", "generate-cluster-key", keyFile])
         #expect(generated.status == 0, "\(generated.stderr)")
         let url = ["--url", server.url, "--cluster-key", keyFile]
 
-        let first = try await SetupCLI.run(["setup", "apply", Example.fileURL.path] + url)
+        let first = try await P2PBinary.run(["setup", "apply", Example.fileURL.path] + url)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("added group example-network"))
         #expect(first.stdout.contains("added member \(Example.alice)@example-network"))
         #expect(first.stdout.contains("added configuration p2p.gateway"))
         #expect(first.stdout.contains("11 changes, 0 unchanged"), "\(first.stdout)")
 
-        let second = try await SetupCLI.run(["setup", "apply", Example.fileURL.path] + url)
+        let second = try await P2PBinary.run(["setup", "apply", Example.fileURL.path] + url)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("0 changes, 11 unchanged"), "\(second.stdout)")
         #expect(!second.stdout.contains("added") && !second.stdout.contains("updated"))
 
-        let removed = try await SetupCLI.run(
+        let removed = try await P2PBinary.run(
             ["setup", "rm-member", "-x", "C=US, L=New York, O=Bob Ltd", "-g", "example-network", "--url", server.url])
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(removed.stdout.contains("removed member \(Example.bob)@example-network"), "\(removed.stdout)")
@@ -79,19 +48,19 @@ struct SetupCLITests {
         var member = try Example.file.membersToAdd[1]
         member.endpoints = ["http://bob.example.test:8444"]
         try JSONEncoder().encode(member).write(to: bad)
-        let refused = try await SetupCLI.run(["setup", "add-member", bad.path, "--url", server.url])
+        let refused = try await P2PBinary.run(["setup", "add-member", bad.path, "--url", server.url])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("endpoints[0]") && refused.stderr.contains("must be an https URL"), "\(refused.stderr)")
 
         // A cluster key file others can read is refused before anything is sent.
         let loose = server.directory.appendingPathComponent("loose.key").path
         _ = FileManager.default.createFile(atPath: loose, contents: Data(repeating: 1, count: 32), attributes: [.posixPermissions: 0o644])
-        let permissive = try await SetupCLI.run(["setup", "apply", Example.fileURL.path, "--url", server.url, "--cluster-key", loose])
+        let permissive = try await P2PBinary.run(["setup", "apply", Example.fileURL.path, "--url", server.url, "--cluster-key", loose])
         #expect(permissive.status != 0)
         #expect(permissive.stderr.contains("must be 0600 or stricter"), "\(permissive.stderr)")
 
         // Keys need the cluster key.
-        let keyless = try await SetupCLI.run(["setup", "apply", Example.fileURL.path, "--url", server.url])
+        let keyless = try await P2PBinary.run(["setup", "apply", Example.fileURL.path, "--url", server.url])
         #expect(keyless.status != 0)
         #expect(keyless.stderr.contains("keysToAdd[0].privateKey") && keyless.stderr.contains("--cluster-key"), "\(keyless.stderr)")
     }
@@ -106,18 +75,18 @@ struct SetupCLITests {
         try await reader.start()
         #expect(reader.current == nil)
 
-        let defaults = try await SetupCLI.run(["setup", "config-gw", "--url", server.url])
+        let defaults = try await P2PBinary.run(["setup", "config-gw", "--url", server.url])
         #expect(defaults.stdout.contains("added configuration p2p.gateway"), "\(defaults.stderr)")
         let file = server.directory.appendingPathComponent("lm.json")
         try Data(#"{"sessionsPerPeer": 2, "heartbeatPeriodMillis": 1000}"#.utf8).write(to: file)
-        let lm = try await SetupCLI.run(["setup", "config-lm", file.path, "--url", server.url])
+        let lm = try await P2PBinary.run(["setup", "config-lm", file.path, "--url", server.url])
         #expect(lm.stdout.contains("added configuration p2p.linkManager"), "\(lm.stderr)")
         #expect(try await eventually { reader.current?.sessionsPerPeer == 2 })
         #expect(reader.current?.heartbeatPeriodMillis == 1_000)
         #expect(reader.current?.sessionTimeoutMillis == 10_000)
 
         try Data(#"{"sessionsPerPeer": 2, "heartbeatPeriod": 1000}"#.utf8).write(to: file)
-        let typo = try await SetupCLI.run(["setup", "config-lm", file.path, "--url", server.url])
+        let typo = try await P2PBinary.run(["setup", "config-lm", file.path, "--url", server.url])
         #expect(typo.status != 0)
         #expect(typo.stderr.contains("heartbeatPeriod") && typo.stderr.contains("unknown field"), "\(typo.stderr)")
         reader.stop()

@@ -6,6 +6,12 @@ actor InProcessBroker {
         var listeners: [String: @Sendable (AssignmentEvent) -> Void] = [:]
         var options: [String: ConsumerOptions] = [:]
         var roundRobin = 0
+
+        mutating func ack(_ records: [ConsumedRecord], topic: String) {
+            for record in records where record.topic == topic && record.partition < cursors.count {
+                cursors[record.partition].ack(record.offset)
+            }
+        }
     }
 
     struct Topic {
@@ -13,6 +19,22 @@ actor InProcessBroker {
         var logs: [PartitionLog]
         var deduplication: DeduplicationWindow<PublishAck>
         var groups: [String: Group] = [:]
+
+        /// Appends a validated record, or answers the first copy of a repeated record id.
+        mutating func store(_ record: BusRecord, partition: Int, clock: any BusClock) -> PublishAck {
+            guard let id = record.recordID else {
+                let offset = logs[partition].append(.init(key: record.key, value: record.value, recordID: nil))
+                return PublishAck(topic: record.topic, partition: partition, offset: offset, duplicate: false)
+            }
+            let now = clock.now()
+            if let first = deduplication.lookup(id, now: now) {
+                return PublishAck(topic: first.topic, partition: first.partition, offset: first.offset, duplicate: true)
+            }
+            let offset = logs[partition].append(.init(key: record.key, value: record.value, recordID: id))
+            let ack = PublishAck(topic: record.topic, partition: partition, offset: offset, duplicate: false)
+            deduplication.insert(id, ack, now: now)
+            return ack
+        }
     }
 
     struct Table {
@@ -80,31 +102,31 @@ actor InProcessBroker {
 
     // MARK: Publishing
 
+    enum Submitted: Sendable {
+        case stored(PublishAck)
+        /// Acceptance is held: the promise completes at `releaseAcceptance()`.
+        case held(PublishPromise)
+    }
+
     /// Validates and either stores the record now or, while acceptance is held, queues it.
-    func submit(_ record: BusRecord, promise: PublishPromise?) throws(BusError) -> PublishAck? {
+    func submit(_ record: BusRecord) throws(BusError) -> Submitted {
         try checkOpen()
-        guard let topic = topics[record.topic] else { throw BusError(.unknownTopic, record.topic) }
-        guard record.value.count <= topic.spec.maxRecordBytes else {
-            throw BusError(.recordTooLarge, "\(record.value.count) bytes > \(topic.spec.maxRecordBytes) in \(record.topic)")
+        guard let spec = topics[record.topic]?.spec else { throw BusError(.unknownTopic, record.topic) }
+        guard record.value.count <= spec.maxRecordBytes else {
+            throw BusError(.recordTooLarge, "\(record.value.count) bytes > \(spec.maxRecordBytes) in \(record.topic)")
         }
-        let partition = try record.resolvedPartition(partitions: topic.spec.partitions)
-        if held != nil, let promise {
+        let partition = try record.resolvedPartition(partitions: spec.partitions)
+        if held != nil {
+            let promise = PublishPromise()
             held!.append(HeldPublish(record: record, partition: partition, promise: promise))
-            return nil
+            return .held(promise)
         }
-        return store(record, partition: partition)
+        return .stored(store(record, partition: partition))
     }
 
     private func store(_ record: BusRecord, partition: Int) -> PublishAck {
-        let now = clock.now()
-        if let id = record.recordID, let first = topics[record.topic]!.deduplication.lookup(id, now: now) {
-            return PublishAck(topic: first.topic, partition: first.partition, offset: first.offset, duplicate: true)
-        }
-        let offset = topics[record.topic]!.logs[partition].append(
-            .init(key: record.key, value: record.value, recordID: record.recordID))
-        let ack = PublishAck(topic: record.topic, partition: partition, offset: offset, duplicate: false)
-        if let id = record.recordID { topics[record.topic]!.deduplication.insert(id, ack, now: now) }
-        if let waiters = dataWaiters.removeValue(forKey: record.topic) {
+        let ack = topics[record.topic]!.store(record, partition: partition, clock: clock)
+        if !dataWaiters.isEmpty, let waiters = dataWaiters.removeValue(forKey: record.topic) {
             for (_, waiter) in waiters { waiter.resume() }
         }
         return ack
@@ -183,49 +205,18 @@ actor InProcessBroker {
         topics[name]!.groups[group]!.roundRobin &+= 1
         for index in 0..<owned.count where result.count < maxRecords {
             let partition = owned[(start + index) % owned.count]
-            collect(topic: name, group: group, partition: partition, options: options, now: now,
-                    limit: maxRecords, into: &result)
+            let log = topics[name]!.logs[partition]
+            // In place: copying a cursor out would copy its pending map on the first write.
+            topics[name]!.groups[group]!.cursors[partition].deliver(
+                from: log, topic: name, partition: partition, options: options, now: now, limit: maxRecords, into: &result)
         }
         return result
-    }
-
-    private func collect(
-        topic name: String, group: String, partition: Int, options: ConsumerOptions, now: Duration,
-        limit: Int, into result: inout [ConsumedRecord]
-    ) {
-        let log = topics[name]!.logs[partition]
-        var cursor = topics[name]!.groups[group]!.cursors[partition]
-        defer { topics[name]!.groups[group]!.cursors[partition] = cursor }
-        cursor.expireAckWait(now: now, ackWait: options.ackWait)
-        while result.count < limit, let (offset, count) = cursor.popDue() {
-            guard let stored = log.record(at: offset) else {
-                cursor.ack(offset)  // dropped by retention
-                continue
-            }
-            cursor.markDelivered(offset, count: count + 1, now: now)
-            result.append(consumed(name, partition, offset, stored, count + 1))
-        }
-        if cursor.next < log.base { cursor.next = log.base }
-        while result.count < limit, cursor.unackedCount < options.maxUnacked, cursor.next < log.end {
-            let offset = cursor.next
-            cursor.next += 1
-            cursor.markDelivered(offset, count: 1, now: now)
-            result.append(consumed(name, partition, offset, log.record(at: offset)!, 1))
-        }
-    }
-
-    private func consumed(_ topic: String, _ partition: Int, _ offset: UInt64, _ stored: PartitionLog.Stored, _ count: Int) -> ConsumedRecord {
-        ConsumedRecord(
-            topic: topic, partition: partition, offset: offset, key: stored.key, value: stored.value,
-            recordID: stored.recordID, deliveryCount: count, ackToken: .inProcess)
     }
 
     func ack(topic: String, group: String, records: [ConsumedRecord]) throws(BusError) {
         try checkOpen()
         guard topics[topic]?.groups[group] != nil else { throw BusError(.unknownTopic, topic) }
-        for record in records where record.topic == topic {
-            topics[topic]!.groups[group]!.cursors[record.partition].ack(record.offset)
-        }
+        topics[topic]!.groups[group]!.ack(records, topic: topic)
     }
 
     /// Suspends until a record is stored in `topic`, the bus closes, or `timeout` passes.

@@ -99,24 +99,25 @@ final class InProcessProducer: BusProducer {
     func send(_ record: BusRecord) async throws -> PublishReceipt {
         if closed.withLock({ $0 }) { throw BusError(.closed, "producer") }
         await window.acquire()
-        let promise = PublishPromise()
-        let stored: PublishAck?
+        let submitted: InProcessBroker.Submitted
         do {
-            stored = try await broker.submit(record, promise: promise)
+            submitted = try await broker.submit(record)
         } catch {
             window.release()
             throw error
         }
-        if let stored {
+        switch submitted {
+        case .stored(let ack):
             window.release()
-            return PublishReceipt(.success(stored))
+            return PublishReceipt(.success(ack))
+        case .held(let promise):
+            let window = self.window
+            Task {
+                _ = try? await promise.value()
+                window.release()
+            }
+            return PublishReceipt(promise)
         }
-        let window = self.window
-        Task {
-            _ = try? await promise.value()
-            window.release()
-        }
-        return PublishReceipt(promise)
     }
 
     func flush() async throws {

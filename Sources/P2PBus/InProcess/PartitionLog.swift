@@ -121,4 +121,33 @@ struct PartitionCursor: Sendable {
     mutating func ack(_ offset: UInt64) {
         pending.removeValue(forKey: offset)
     }
+
+    /// Delivers due redeliveries, then new records, up to `limit` in all and `maxUnacked` pending.
+    mutating func deliver(
+        from log: PartitionLog, topic: String, partition: Int, options: ConsumerOptions, now: Duration, limit: Int,
+        into result: inout [ConsumedRecord]
+    ) {
+        expireAckWait(now: now, ackWait: options.ackWait)
+        while result.count < limit, let (offset, count) = popDue() {
+            guard let stored = log.record(at: offset) else {
+                ack(offset)  // dropped by retention
+                continue
+            }
+            markDelivered(offset, count: count + 1, now: now)
+            result.append(Self.consumed(topic, partition, offset, stored, count + 1))
+        }
+        if next < log.base { next = log.base }
+        while result.count < limit, unackedCount < options.maxUnacked, next < log.end {
+            let offset = next
+            next += 1
+            markDelivered(offset, count: 1, now: now)
+            result.append(Self.consumed(topic, partition, offset, log.record(at: offset)!, 1))
+        }
+    }
+
+    private static func consumed(_ topic: String, _ partition: Int, _ offset: UInt64, _ stored: PartitionLog.Stored, _ count: Int) -> ConsumedRecord {
+        ConsumedRecord(
+            topic: topic, partition: partition, offset: offset, key: stored.key, value: stored.value,
+            recordID: stored.recordID, deliveryCount: count, ackToken: .inProcess)
+    }
 }

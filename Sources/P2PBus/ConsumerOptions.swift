@@ -1,28 +1,3 @@
-/// Producer settings.
-public struct ProducerOptions: Sendable {
-    public static let maximumInFlightLimit = 65_536
-    /// Records sent but not yet accepted; `send` suspends while this many are in flight.
-    public var maxInFlight: Int
-
-    public init(maxInFlight: Int = 1024) {
-        self.maxInFlight = maxInFlight
-    }
-
-    public func validate() throws(BusError) {
-        guard maxInFlight >= 1, maxInFlight <= Self.maximumInFlightLimit else {
-            throw BusError(.invalidOption, "maxInFlight \(maxInFlight) not in 1…\(Self.maximumInFlightLimit)")
-        }
-    }
-}
-
-/// A change of the partitions a consumer-group member owns.
-public enum AssignmentEvent: Sendable, Hashable {
-    /// The member now owns these partitions (sorted).
-    case assigned([Int])
-    /// The member no longer owns these partitions (sorted); called before another member takes them.
-    case revoked([Int])
-}
-
 /// Consumer-group member settings.
 public struct ConsumerOptions: Sendable {
     public static let maximumUnackedLimit = 100_000
