@@ -82,8 +82,6 @@ final class TLSConnection {
     /// Whether the peer's close_notify has been read (possibly together with the last data).
     private(set) var peerSentCloseNotify = false
 
-    var hasPendingInput: Bool { BIO_ctrl_pending(networkIn) > 0 }
-
     func doHandshake() -> TLSOperationResult<Void> {
         OpenSSLErrorQueue.clear()
         let result = SSL_do_handshake(ssl)
@@ -91,14 +89,21 @@ final class TLSConnection {
         return classify(result, duringHandshake: true)
     }
 
-    /// Decrypts into `buffer` until OpenSSL has nothing more (bounded by `maximumBytes`).
+    /// Bytes OpenSSL could still turn into plaintext: decrypted but unread, plus ciphertext not yet processed.
+    var pendingInput: Int { max(Int(SSL_pending(ssl)), BIO_ctrl_pending(networkIn)) }
+
+    /// Decrypts into `buffer` until OpenSSL has nothing more (bounded by `maximumBytes`). The buffer grows only
+    /// by what is pending, so small records do not cost a full-record allocation.
     func readPlaintext(into buffer: inout ByteBuffer, maximumBytes: Int) -> TLSOperationResult<Int> {
         var total = 0
         while total < maximumBytes {
+            let available = pendingInput
+            if available == 0 { return total > 0 ? .complete(total) : .incomplete }
             OpenSSLErrorQueue.clear()
             var read = 0
             var status: Int32 = 0
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readChunkSize) { bytes in
+            let want = min(available, Self.readChunkSize)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { bytes in
                 status = SSL_read_ex(ssl, bytes.baseAddress, min(bytes.count, Self.readChunkSize), &read)
                 return status == 1 ? read : 0
             }

@@ -202,7 +202,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Every `maximumPlaintextPerRead` bytes the plaintext is passed on, so memory stays bounded.
     private func doDecodeData(context: ChannelHandlerContext) {
         for _ in 0..<Self.maximumDecodeRounds {
-            var buffer = plaintextReadBuffer ?? context.channel.allocator.buffer(capacity: TLSConnection.readChunkSize)
+            var buffer = plaintextReadBuffer
+                ?? context.channel.allocator.buffer(capacity: min(connection.pendingInput, TLSConnection.readChunkSize))
             plaintextReadBuffer = nil  // one reference while OpenSSL writes into it
             let result = connection.readPlaintext(into: &buffer, maximumBytes: Self.maximumPlaintextPerRead)
             if case .active = state { plaintextReadBuffer = buffer }
