@@ -68,15 +68,16 @@ final class TLSConnection {
         }
     }
 
-    /// Ciphertext OpenSSL wants sent, all of it, or nil.
-    func outboundCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+    /// Ciphertext bytes OpenSSL has produced and not yet handed out.
+    var pendingOutput: Int { BIO_ctrl_pending(networkOut) }
+
+    /// Appends all pending ciphertext to `buffer`.
+    func drainCiphertext(into buffer: inout ByteBuffer) {
         let pending = BIO_ctrl_pending(networkOut)
-        guard pending > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: pending)
+        guard pending > 0 else { return }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
             Int(max(0, BIO_read(networkOut, bytes.baseAddress, Int32(pending))))
         }
-        return buffer
     }
 
     /// Whether the peer's close_notify has been read (possibly together with the last data).
