@@ -197,7 +197,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let produced = doFlushReadData(context: context)
         // Reading can produce output: alerts, TLS 1.3 KeyUpdate responses.
         if case .closed = state {} else { writeDataToNetwork(context: context, promise: nil) }
-        if !produced, !context.channel.isActive { return }
+        if !produced, context.channel.isActive,
+            let autoRead = try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead), !autoRead
+        {
+            // Nothing reached the reader, so it will not ask for more: ask on its behalf or reading stalls.
+            context.read()
+        }
         context.fireChannelReadComplete()
     }
 
