@@ -14,6 +14,7 @@ let package = Package(
         .package(name: "swift-p2p", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -57,6 +58,18 @@ let package = Package(
                 .product(name: "P2PTestSupport", package: "swift-p2p"),
             ],
             path: "Benchmarks/BusBenchmarks",
+            plugins: [plugin]),
+        .executableTarget(
+            name: "TLSBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PTLS", package: "swift-p2p"),
+                .product(name: "P2PX509", package: "swift-p2p"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/TLSBenchmarks",
             plugins: [plugin]),
     ]
 )

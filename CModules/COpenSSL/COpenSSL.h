@@ -63,6 +63,9 @@ static inline long COpenSSL_SSL_CTX_add_extra_chain_cert_up_ref(SSL_CTX *ctx, X5
     if (rc != 1) X509_free(x509);
     return rc;
 }
+static inline long COpenSSL_SSL_CTX_set_max_cert_list(SSL_CTX *ctx, long size) {
+    return SSL_CTX_set_max_cert_list(ctx, size);
+}
 static inline int COpenSSL_BIO_eof(BIO *bio) { return (int)BIO_eof(bio); }
 static inline long COpenSSL_BIO_set_mem_eof_return(BIO *bio, long v) { return BIO_set_mem_eof_return(bio, v); }
 
