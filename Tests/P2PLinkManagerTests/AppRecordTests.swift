@@ -2,6 +2,7 @@ import P2PIdentity
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 @Suite("App records")
 struct AppRecordTests {
@@ -154,7 +155,7 @@ struct AppRecordTests {
     /// Random byte mutations of every record type either decode to a valid value or throw a
     /// `LinkManagerError`; never crash, never another error type.
     @Test func mutationsNeverCrash() throws {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let unauthenticated = UnauthenticatedMessage(
             header: UnauthenticatedMessageHeader(destination: Fixture.bob, source: Fixture.alice, messageID: Fixture.id(3), subsystem: "s"),
             payload: [1, 2, 3])

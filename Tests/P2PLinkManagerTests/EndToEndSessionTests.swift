@@ -6,11 +6,12 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 /// Randomness for the handshakes: a seeded SplitMix64 stream, so every run repeats.
 struct SeededRandomSource: RandomSource {
-    var generator: SeededRandom
-    init(seed: UInt64) { generator = SeededRandom(seed: seed) }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: generator.next()) }
     }
@@ -123,7 +124,7 @@ struct EndToEndSessionTests {
         var tracker = Fixture.tracker()
         var inbound = InboundSessionTable(configuration: try .init())
         var dedup = InboundDeduplicator(configuration: try .init())
-        var random = SeededRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         let now: UInt64 = 1_700_000_000_000
         let messages = (1...3).map { Fixture.message($0, ttl: now + 60_000, payload: Array(repeating: UInt8($0), count: 500)) }
         var byID: [MessageID: AuthenticatedMessage] = [:]
@@ -175,7 +176,7 @@ struct EndToEndSessionTests {
     @Test func aChangedExpiryFieldIsCaughtInsideTheSealedPayload() throws {
         var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
         var inbound = InboundSessionTable(configuration: try .init())
-        var random = SeededRandom(seed: 22)
+        var random = SplitMix64(seed: 22)
         _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
         var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 9)
         let id = link.id
@@ -193,7 +194,7 @@ struct EndToEndSessionTests {
     @Test func heartbeatsRoundTripAndKeepTheSessionAlive() throws {
         var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
         var inbound = InboundSessionTable(configuration: try .init(idleExpiryMillis: 5_000))
-        var random = SeededRandom(seed: 23)
+        var random = SplitMix64(seed: 23)
         _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
         var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 13)
         let id = link.id
@@ -227,7 +228,7 @@ struct EndToEndSessionTests {
         var tracker = Fixture.tracker(.constant(periodMillis: 3_000))
         var inbound = InboundSessionTable(configuration: try .init())
         var dedup = InboundDeduplicator(configuration: try .init())
-        var random = SeededRandom(seed: 24)
+        var random = SplitMix64(seed: 24)
         var written: [MessageID] = []  // what reached Bob's p2p.in
 
         let message = Fixture.message(1, ttl: 60_000)
