@@ -193,6 +193,9 @@ import Testing
             let records = try await F.linkIn(fixture.bus, expecting: count)
             #expect(records.count == count)
             #expect(Set(records.map(\.partition)) == [1])
+            #expect(fixture.server.connectionCount == 1)  // one pipelined connection carried all 12
+            await fixture.server.stop()
+            #expect(fixture.server.connectionCount == 0)
             await pool.shutdown()
         }
     }
