@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "P2PMembership", targets: ["P2PMembership"]),
         .library(name: "P2PSetup", targets: ["P2PSetup"]),
         .library(name: "P2PLinkManager", targets: ["P2PLinkManager"]),
+        .library(name: "P2PGateway", targets: ["P2PGateway"]),
         .executable(name: "p2p", targets: ["p2p"]),
     ],
     dependencies: [
@@ -117,6 +118,17 @@ let package = Package(
             dependencies: ["P2PIdentity", "P2PWire", "P2PMembership"],
             swiftSettings: strict),
 
+        // MARK: - Gateway
+        .target(
+            name: "P2PGateway",
+            dependencies: [
+                "P2PWire", "P2PBus", "P2PMembership",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
@@ -192,6 +204,16 @@ let package = Package(
             dependencies: [
                 "P2PLinkManager", "P2PTestSupport", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto", "P2PMembership",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "P2PGatewayTests",
+            dependencies: [
+                "P2PGateway", "P2PWire", "P2PBus", "P2PMembership", "P2PTestSupport", "P2PTLS", "P2PX509",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
     ]
 )

@@ -64,12 +64,29 @@ let package = Package(
             dependencies: [
                 benchmark,
                 .product(name: "P2PTLS", package: "swift-p2p"),
+
+            name: "TLSBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PTLS", package: "swift-p2p"),
                 .product(name: "P2PX509", package: "swift-p2p"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TLSBenchmarks",
+            plugins: [plugin]),
+        .executableTarget(
+            name: "GatewayBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PGateway", package: "swift-p2p"),
+                .product(name: "P2PWire", package: "swift-p2p"),
+                .product(name: "P2PBus", package: "swift-p2p"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GatewayBenchmarks",
             plugins: [plugin]),
     ]
 )
