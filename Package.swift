@@ -171,11 +171,11 @@ let package = Package(
             dependencies: ["CSodium", "COpenSSL", "CLZ4", "CNATS"]),
         .testTarget(
             name: "P2PIdentityTests",
-            dependencies: ["P2PIdentity"]),
+            dependencies: ["P2PIdentity", "P2PTestSupport"]),
         .testTarget(
             name: "P2PWireTests",
             dependencies: [
-                "P2PWire", "P2PIdentity",
+                "P2PWire", "P2PIdentity", "P2PTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "P2PLinkManagerTests",
             dependencies: [
-                "P2PLinkManager", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto", "P2PMembership",
+                "P2PLinkManager", "P2PTestSupport", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto", "P2PMembership",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(

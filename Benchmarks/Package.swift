@@ -36,6 +36,16 @@ let package = Package(
             path: "Benchmarks/SessionBenchmarks",
             exclude: ["CSodiumBench"],
             plugins: [plugin]),
+        .executableTarget(
+            name: "LinkManagerBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PIdentity", package: "swift-p2p"),
+                .product(name: "P2PWire", package: "swift-p2p"),
+                .product(name: "P2PLinkManager", package: "swift-p2p"),
+            ],
+            path: "Benchmarks/LinkManagerBenchmarks",
+            plugins: [plugin]),
         // libsodium called directly, for the raw figures next to SessionBenchmarks' own.
         .systemLibrary(
             name: "CSodiumBench", path: "Benchmarks/SessionBenchmarks/CSodiumBench", pkgConfig: "libsodium"),
@@ -50,6 +60,11 @@ let package = Package(
             path: "Benchmarks/BusBenchmarks",
             plugins: [plugin]),
         .executableTarget(
+            name: "TLSBenchmarks",
+            dependencies: [
+                benchmark,
+                .product(name: "P2PTLS", package: "swift-p2p"),
+
             name: "TLSBenchmarks",
             dependencies: [
                 benchmark,

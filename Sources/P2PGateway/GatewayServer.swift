@@ -1,6 +1,7 @@
 public import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A listening gateway: `POST /gateway/send` on a host and port, each connection served by a
 /// `GatewayServerHandler`. Stop it with `stop()`.
@@ -9,18 +10,54 @@ public final class GatewayServer: Sendable {
     public static let idleTimeout = TimeAmount.seconds(600)
     /// Pending connections the kernel queues.
     public static let backlog: Int32 = 256
+    /// Open connections at most; one more is closed as soon as it is accepted.
+    public static let maximumConnections = 10_000
 
     /// Handlers to put in front of the HTTP codec of every accepted connection (TLS).
     public typealias ChannelPreparation = @Sendable (any Channel) throws -> Void
 
     public let localAddress: SocketAddress
     private let channel: any Channel
+    private let connections: Connections
 
     public var port: Int { localAddress.port ?? 0 }
 
-    private init(channel: any Channel) {
+    /// The number of open connections.
+    public var connectionCount: Int { connections.count }
+
+    private init(channel: any Channel, connections: Connections) {
         self.channel = channel
+        self.connections = connections
         self.localAddress = channel.localAddress!
+    }
+
+    /// The accepted connections still open, so that `stop` can close them (bounded).
+    final class Connections: Sendable {
+        private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+        var count: Int { open.withLock { $0.count } }
+
+        /// Registers a new connection; `false` when the bound is reached.
+        func add(_ channel: any Channel) -> Bool {
+            let added = open.withLock { open in
+                guard open.count < GatewayServer.maximumConnections else { return false }
+                open[ObjectIdentifier(channel)] = channel
+                return true
+            }
+            if added {
+                let key = ObjectIdentifier(channel)
+                channel.closeFuture.whenComplete { _ in self.open.withLock { _ = $0.removeValue(forKey: key) } }
+            }
+            return added
+        }
+
+        func closeAll() async {
+            let channels = open.withLock { Array($0.values) }
+            for channel in channels {
+                try? await channel.close()
+                try? await channel.closeFuture.get()  // after the removal registered in `add`
+            }
+        }
     }
 
     /// Binds `host:port` (port 0: a free port, see `port`) on `group`.
@@ -28,12 +65,14 @@ public final class GatewayServer: Sendable {
         host: String, port: Int, group: any EventLoopGroup, configuration: GatewayServerHandler.Configuration,
         publisher: any InboundPublisher, sessions: SessionPartitionsDirectory, prepare: ChannelPreparation? = nil
     ) async throws -> GatewayServer {
+        let connections = Connections()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.add(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     try prepare?(channel)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
@@ -44,12 +83,13 @@ public final class GatewayServer: Sendable {
                 }
             }
             .bind(host: host, port: port).get()
-        return GatewayServer(channel: channel)
+        return GatewayServer(channel: channel, connections: connections)
     }
 
-    /// Stops listening and closes the listening socket. Connections already accepted end when their
-    /// peers close them, when they idle out, or when the event loop group shuts down.
+    /// Stops listening, then closes every open connection (a publish in progress completes, but its
+    /// response is not sent: the sender retries).
     public func stop() async {
         try? await channel.close()
+        await connections.closeAll()
     }
 }

@@ -241,17 +241,24 @@ public struct OutboundSessionPool: Sendable {
     // MARK: Internals
 
     private func pickActive(now: UInt64, random: inout some RandomNumberGenerator) -> Int? {
-        var indices: [Int] = []
-        var weights: [UInt64] = []
-        for (index, slot) in slots.enumerated() {
-            if case .active = slot.state {
-                indices.append(index)
+        // At most 16 slots: indices and weights live on the stack, nothing is allocated per message.
+        withUnsafeTemporaryAllocation(of: (index: Int, weight: UInt64).self, capacity: slots.count) { active in
+            var count = 0
+            for (index, slot) in slots.enumerated() {
+                guard case .active = slot.state else { continue }
                 // Capped at the timeout (a session older than that is replaced at the next tick): no overflow.
-                weights.append(now > slot.lastAck ? Swift.min(now - slot.lastAck, configuration.sessionTimeoutMillis) : 0)
+                let weight = now > slot.lastAck ? Swift.min(now - slot.lastAck, configuration.sessionTimeoutMillis) : 0
+                active.initializeElement(at: count, to: (index, weight))
+                count += 1
+            }
+            guard count > 0 else { return nil }
+            defer { _ = active.prefix(count).deinitialize() }
+            if count == 1 { return active[0].index }
+            return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { weights in
+                for i in 0..<count { weights.initializeElement(at: i, to: active[i].weight) }
+                return active[SessionWeighting.pick(weights: UnsafeBufferPointer(weights), using: &random)].index
             }
         }
-        guard !indices.isEmpty else { return nil }
-        return indices[SessionWeighting.pick(weights: weights, using: &random)]
     }
 
     private mutating func openIdleSlots(now: UInt64) -> [Action] {

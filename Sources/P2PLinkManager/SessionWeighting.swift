@@ -8,6 +8,11 @@
 public enum SessionWeighting {
     /// The index of the chosen session among `weights` (non-empty).
     public static func pick(weights: [UInt64], using random: inout some RandomNumberGenerator) -> Int {
+        weights.withUnsafeBufferPointer { pick(weights: $0, using: &random) }
+    }
+
+    /// As ``pick(weights:using:)``, over weights in caller-owned memory (no allocation).
+    static func pick(weights: UnsafeBufferPointer<UInt64>, using random: inout some RandomNumberGenerator) -> Int {
         precondition(!weights.isEmpty, "no session to pick from")
         let n = weights.count
         if n == 1 { return 0 }

@@ -68,21 +68,20 @@ final class TLSConnection {
         }
     }
 
-    /// Ciphertext OpenSSL wants sent, all of it, or nil.
-    func outboundCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+    /// Ciphertext bytes OpenSSL has produced and not yet handed out.
+    var pendingOutput: Int { BIO_ctrl_pending(networkOut) }
+
+    /// Appends all pending ciphertext to `buffer`.
+    func drainCiphertext(into buffer: inout ByteBuffer) {
         let pending = BIO_ctrl_pending(networkOut)
-        guard pending > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: pending)
+        guard pending > 0 else { return }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
             Int(max(0, BIO_read(networkOut, bytes.baseAddress, Int32(pending))))
         }
-        return buffer
     }
 
     /// Whether the peer's close_notify has been read (possibly together with the last data).
     private(set) var peerSentCloseNotify = false
-
-    var hasPendingInput: Bool { BIO_ctrl_pending(networkIn) > 0 }
 
     func doHandshake() -> TLSOperationResult<Void> {
         OpenSSLErrorQueue.clear()
@@ -91,14 +90,21 @@ final class TLSConnection {
         return classify(result, duringHandshake: true)
     }
 
-    /// Decrypts into `buffer` until OpenSSL has nothing more (bounded by `maximumBytes`).
+    /// Bytes OpenSSL could still turn into plaintext: decrypted but unread, plus ciphertext not yet processed.
+    var pendingInput: Int { max(Int(SSL_pending(ssl)), BIO_ctrl_pending(networkIn)) }
+
+    /// Decrypts into `buffer` until OpenSSL has nothing more (bounded by `maximumBytes`). The buffer grows only
+    /// by what is pending, so small records do not cost a full-record allocation.
     func readPlaintext(into buffer: inout ByteBuffer, maximumBytes: Int) -> TLSOperationResult<Int> {
         var total = 0
         while total < maximumBytes {
+            let available = pendingInput
+            if available == 0 { return total > 0 ? .complete(total) : .incomplete }
             OpenSSLErrorQueue.clear()
             var read = 0
             var status: Int32 = 0
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readChunkSize) { bytes in
+            let want = min(available, Self.readChunkSize)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { bytes in
                 status = SSL_read_ex(ssl, bytes.baseAddress, min(bytes.count, Self.readChunkSize), &read)
                 return status == 1 ? read : 0
             }

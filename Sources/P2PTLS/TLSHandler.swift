@@ -22,6 +22,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public static let maximumPlaintextPerRead = 1 << 20
     /// The most writes encrypted per flush (NIOSSL's forward-progress guard).
     public static let maximumWritesPerFlush = 1 << 16
+    /// The largest read or write buffer kept for reuse between network reads and writes.
+    public static let maximumPreservedBufferCapacity = 64 * 1024
     /// The most `maximumPlaintextPerRead` batches decoded from one network read.
     static let maximumDecodeRounds = 1 << 16
 
@@ -32,6 +34,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var handshakeTimeout: Scheduled<Void>?
     private var bufferedWrites = MarkedCircularBuffer<BufferedWrite>(initialCapacity: 16)
     private var plaintextReadBuffer: ByteBuffer?
+    private var outboundBuffer: ByteBuffer?
     private var closePromise: EventLoopPromise<Void>?
     private var receivedCloseNotify = false
 
@@ -194,7 +197,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let produced = doFlushReadData(context: context)
         // Reading can produce output: alerts, TLS 1.3 KeyUpdate responses.
         if case .closed = state {} else { writeDataToNetwork(context: context, promise: nil) }
-        if !produced, !context.channel.isActive { return }
+        if !produced, context.channel.isActive,
+            let autoRead = try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead), !autoRead
+        {
+            // Nothing reached the reader, so it will not ask for more: ask on its behalf or reading stalls.
+            context.read()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -202,7 +210,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Every `maximumPlaintextPerRead` bytes the plaintext is passed on, so memory stays bounded.
     private func doDecodeData(context: ChannelHandlerContext) {
         for _ in 0..<Self.maximumDecodeRounds {
-            var buffer = plaintextReadBuffer ?? context.channel.allocator.buffer(capacity: TLSConnection.readChunkSize)
+            var buffer = plaintextReadBuffer
+                ?? context.channel.allocator.buffer(capacity: min(connection.pendingInput, TLSConnection.readChunkSize))
             plaintextReadBuffer = nil  // one reference while OpenSSL writes into it
             let result = connection.readPlaintext(into: &buffer, maximumBytes: Self.maximumPlaintextPerRead)
             if case .active = state { plaintextReadBuffer = buffer }
@@ -228,11 +237,16 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fail(TLSError(.noForwardProgress, "decoding did not finish"), context: context)
     }
 
-    /// Passes decoded plaintext on in one `channelRead`. Returns whether there was any.
+    /// Passes decoded plaintext on in one `channelRead`. Returns whether there was any. When the reader lets go
+    /// of the buffer its storage is kept for the next read (like NIOSSL), up to a bounded capacity.
     private func doFlushReadData(context: ChannelHandlerContext) -> Bool {
-        guard let buffer = plaintextReadBuffer, buffer.readableBytes > 0 else { return false }
+        guard var buffer = plaintextReadBuffer, buffer.readableBytes > 0 else { return false }
         plaintextReadBuffer = nil
         context.fireChannelRead(wrapInboundOut(buffer))
+        if plaintextReadBuffer == nil, buffer.capacity <= Self.maximumPreservedBufferCapacity, case .active = state {
+            buffer.clear()  // reallocates only if the reader kept a reference
+            plaintextReadBuffer = buffer
+        }
         return true
     }
 
@@ -290,8 +304,14 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Sends whatever ciphertext OpenSSL produced. A promise with no bytes gets a zero-length write, which keeps
     /// promises completing in order.
     private func writeDataToNetwork(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        if let ciphertext = connection.outboundCiphertext(allocator: context.channel.allocator) {
-            context.writeAndFlush(wrapOutboundOut(ciphertext), promise: promise)
+        let pending = connection.pendingOutput
+        if pending > 0 {
+            var buffer = outboundBuffer ?? context.channel.allocator.buffer(capacity: pending)
+            outboundBuffer = nil
+            buffer.clear()  // reuses the last write's storage once the channel has let go of it
+            connection.drainCiphertext(into: &buffer)
+            if buffer.capacity <= Self.maximumPreservedBufferCapacity { outboundBuffer = buffer }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
         } else if let promise {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
         }

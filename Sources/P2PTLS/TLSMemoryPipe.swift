@@ -10,6 +10,8 @@ public final class TLSMemoryPipe {
 
     private let client: OpaquePointer
     private let server: OpaquePointer
+    /// Held so the contexts (whose certificate callback the `SSL`s call into) outlive the pipe.
+    private let contexts: (client: TLSContext, server: TLSContext)
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// Joins a new client connection of `clientContext` to a new server connection of `serverContext`.
@@ -22,6 +24,7 @@ public final class TLSMemoryPipe {
         }
         self.client = client
         self.server = server
+        self.contexts = (clientContext, serverContext)
         for ssl in [client, server] {
             let input = BIO_new(BIO_s_mem())!
             _ = COpenSSL_BIO_set_mem_eof_return(input, -1)

@@ -193,6 +193,9 @@ import Testing
             let records = try await F.linkIn(fixture.bus, expecting: count)
             #expect(records.count == count)
             #expect(Set(records.map(\.partition)) == [1])
+            #expect(fixture.server.connectionCount == 1)  // one pipelined connection carried all 12
+            await fixture.server.stop()
+            #expect(fixture.server.connectionCount == 0)
             await pool.shutdown()
         }
     }
@@ -226,5 +229,56 @@ import Testing
             #expect(try await F.linkIn(fixture.bus, expecting: 20).count == 20)
             await outbound.shutdown()
         }
+    }
+
+    /// Refuses the first `refusals` publishes (503), then publishes.
+    final class RefusingFirst: InboundPublisher {
+        let inner: any InboundPublisher
+        let calls = Mutex(0)
+        let refusals: Int
+
+        init(_ inner: any InboundPublisher, refusals: Int) {
+            self.inner = inner
+            self.refusals = refusals
+        }
+
+        func publish(_ records: [InboundRecord]) async throws {
+            let call = calls.withLock { calls in
+                calls += 1
+                return calls
+            }
+            if call <= refusals { throw RefusingPublisher.Refused() }
+            try await inner.publish(records)
+        }
+    }
+
+    @Test func clientRetries503ButNever4xx() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bus = try await F.bus()
+        let publisher = RefusingFirst(
+            BusInboundPublisher(producer: try await bus.makeProducer(options: ProducerOptions())), refusals: 2)
+        let server = try await GatewayServer.start(
+            host: "127.0.0.1", port: 0, group: group, configuration: .init(), publisher: publisher,
+            sessions: SessionPartitionsDirectory())
+        var connection = GatewayConfiguration.Connection()
+        connection.retryDelayMillis = 10
+        let pool = try GatewayConnectionPool(
+            endpoints: [try GatewayEndpoint(host: "127.0.0.1", port: server.port, usesTLS: false)],
+            eventLoop: group.next(), limits: .init(maximumRetries: 2), timing: .init(connection))
+        do {
+            // Two 503s, then accepted on the third attempt.
+            #expect(try await pool.send(try F.batch([try F.unauthenticated()])) == .accepted())
+            #expect(publisher.calls.withLock { $0 } == 3)
+            // A 400 fails at once as `rejected` (a retried batch would end as `retriesExhausted`).
+            await #expect(throws: GatewayError(.rejected)) { try await pool.send(ByteBuffer(string: "not a batch")) }
+            #expect(try await F.linkIn(bus, expecting: 1).count == 1)
+            #expect(server.connectionCount == 1)  // neither the 503s nor the 400 closed the connection
+        } catch {
+            Issue.record(error)
+        }
+        await pool.shutdown()
+        await server.stop()
+        await bus.close()
+        try await group.shutdownGracefully()
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// A response read back from raw bytes, to check exactly what went on the wire.
 struct RawHTTPResponse {
@@ -35,18 +36,24 @@ extension Substring {
 
 struct TimedOut: Error {}
 
-/// Runs `body`, failing with `TimedOut` after `limit`: no test waits forever.
+/// Runs `body`, failing with `TimedOut` after `limit`: no test waits forever. The body runs in its
+/// own task, so that a wait which ignores cancellation cannot hold the test past the limit.
 func withTimeout<T: Sendable>(_ limit: Duration = .seconds(10), _ body: @escaping @Sendable () async throws -> T)
     async throws -> T
 {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimedOut()
+    let resumed = Mutex(false)
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+            guard resumed.withLock({ done in defer { done = true }; return !done }) else { return }
+            continuation.resume(with: result)
         }
-        let result = try await group.next()!
-        group.cancelAll()
-        return result
+        let work = Task {
+            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            finish(.failure(TimedOut()))
+            work.cancel()
+        }
     }
 }

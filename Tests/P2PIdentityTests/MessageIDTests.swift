@@ -1,6 +1,7 @@
 import Foundation
 import P2PIdentity
 import Testing
+import P2PTestSupport
 
 @Suite struct MessageIDTests {
     @Test(arguments: ["a", "order-42", "3f2a9c1e-7b4d-4e8f-9a6b-0c1d2e3f4a5b", "café ☕", String(repeating: "x", count: 255)])

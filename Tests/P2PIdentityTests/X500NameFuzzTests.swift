@@ -1,5 +1,6 @@
 import P2PIdentity
 import Testing
+import P2PTestSupport
 
 /// Random and mutated strings: never a crash, always either a valid name or a typed error.
 @Suite struct X500NameFuzzTests {

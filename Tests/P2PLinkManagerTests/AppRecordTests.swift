@@ -2,6 +2,7 @@ import P2PIdentity
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 @Suite("App records")
 struct AppRecordTests {
@@ -151,35 +152,43 @@ struct AppRecordTests {
         }
     }
 
-    /// Random byte mutations either decode to a valid value or throw a `LinkManagerError`; never crash.
+    /// Random byte mutations of every record type either decode to a valid value or throw a
+    /// `LinkManagerError`; never crash, never another error type.
     @Test func mutationsNeverCrash() throws {
-        var random = SeededRandom(seed: 7)
-        let sources: [[UInt8]] = [
-            try message.encoded(), try DeliveryMarker.sent(message, key: [1, 2], at: 1).encoded(),
-            try SealedDataPayload(key: [3], message: message).encoded(),
-            try AckPayload(messageIDs: [Fixture.id(1)], heartbeat: nil).encoded(),
+        var random = SplitMix64(seed: 7)
+        let unauthenticated = UnauthenticatedMessage(
+            header: UnauthenticatedMessageHeader(destination: Fixture.bob, source: Fixture.alice, messageID: Fixture.id(3), subsystem: "s"),
+            payload: [1, 2, 3])
+        let status = DeliveryStatus(status: .expired, source: Fixture.alice, destination: Fixture.bob, messageID: Fixture.id(1), timestamp: 5)
+        let decoders: [([UInt8], ([UInt8]) throws -> Void)] = [
+            (try message.encoded(), { _ = try AppMessage(decoding: $0) }),
+            (try unauthenticated.encoded(), { _ = try AppMessage(decoding: $0) }),
+            (try status.encoded(), { _ = try DeliveryStatus(decoding: $0) }),
+            (try DeliveryMarker.sent(message, key: [1, 2], at: 1).encoded(), { _ = try DeliveryMarker(decoding: $0) }),
+            (try SealedDataPayload(key: [3], message: message).encoded(), { _ = try SealedDataPayload(decoding: $0) }),
+            (try AckPayload(messageIDs: [Fixture.id(1)], heartbeat: 2).encoded(), { _ = try AckPayload(decoding: $0) }),
+            (HeartbeatPayload(sequence: 1, sentAt: 2).encoded(), { _ = try HeartbeatPayload(decoding: $0) }),
         ]
         var decodedCount = 0
-        for round in 0..<2_000 {
-            var bytes = sources[round % sources.count]
+        let rounds = 3_500
+        for round in 0..<rounds {
+            let (original, decode) = decoders[round % decoders.count]
+            var bytes = original
             for _ in 0...Int.random(in: 0..<4, using: &random) {
                 let index = Int.random(in: 0..<bytes.count, using: &random)
                 bytes[index] = UInt8.random(in: 0...255, using: &random)
             }
             if Bool.random(using: &random) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &random))) }
             do {
-                switch round % sources.count {
-                case 0: _ = try AuthenticatedMessage(decoding: bytes)
-                case 1: _ = try DeliveryMarker(decoding: bytes)
-                case 2: _ = try SealedDataPayload(decoding: bytes)
-                default: _ = try AckPayload(decoding: bytes)
-                }
+                try decode(bytes)
                 decodedCount += 1
-            } catch {
+            } catch let error as LinkManagerError {
                 #expect(error.code.rawValue >= 800 && error.code.rawValue < 900)
+            } catch {
+                Issue.record("not a LinkManagerError: \(error)")
             }
         }
-        #expect(decodedCount < 2_000)
+        #expect(decodedCount < rounds)
     }
 
     @Test func descriptionsNeverShowPayloads() {

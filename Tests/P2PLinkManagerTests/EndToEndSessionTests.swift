@@ -6,11 +6,12 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 /// Randomness for the handshakes: a seeded SplitMix64 stream, so every run repeats.
 struct SeededRandomSource: RandomSource {
-    var generator: SeededRandom
-    init(seed: UInt64) { generator = SeededRandom(seed: seed) }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: generator.next()) }
     }
@@ -123,7 +124,7 @@ struct EndToEndSessionTests {
         var tracker = Fixture.tracker()
         var inbound = InboundSessionTable(configuration: try .init())
         var dedup = InboundDeduplicator(configuration: try .init())
-        var random = SeededRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         let now: UInt64 = 1_700_000_000_000
         let messages = (1...3).map { Fixture.message($0, ttl: now + 60_000, payload: Array(repeating: UInt8($0), count: 500)) }
         var byID: [MessageID: AuthenticatedMessage] = [:]
@@ -175,7 +176,7 @@ struct EndToEndSessionTests {
     @Test func aChangedExpiryFieldIsCaughtInsideTheSealedPayload() throws {
         var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
         var inbound = InboundSessionTable(configuration: try .init())
-        var random = SeededRandom(seed: 22)
+        var random = SplitMix64(seed: 22)
         _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
         var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 9)
         let id = link.id
@@ -193,7 +194,7 @@ struct EndToEndSessionTests {
     @Test func heartbeatsRoundTripAndKeepTheSessionAlive() throws {
         var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
         var inbound = InboundSessionTable(configuration: try .init(idleExpiryMillis: 5_000))
-        var random = SeededRandom(seed: 23)
+        var random = SplitMix64(seed: 23)
         _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
         var link = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 13)
         let id = link.id
@@ -217,5 +218,87 @@ struct EndToEndSessionTests {
         // 20 s with no data: neither side dropped the session.
         #expect(pool.activeSessionIDs == [id])
         #expect(inbound.expire(now: now + 2) == [])
+    }
+
+    /// Bob loses the session after delivering a message whose ack is lost. Alice's heartbeats go
+    /// unanswered, the session times out and is replaced, the tracker's replay flows over the new
+    /// session, and Bob's de-duplicator keeps `p2p.in` at one copy while acknowledging again.
+    @Test func lostSessionIsReplacedAndTheReplayIsDeduplicated() throws {
+        var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: try SessionPoolConfiguration(sessionsPerPeer: 1))
+        var tracker = Fixture.tracker(.constant(periodMillis: 3_000))
+        var inbound = InboundSessionTable(configuration: try .init())
+        var dedup = InboundDeduplicator(configuration: try .init())
+        var random = SplitMix64(seed: 24)
+        var written: [MessageID] = []  // what reached Bob's p2p.in
+
+        let message = Fixture.message(1, ttl: 60_000)
+        _ = try tracker.track(message, key: [], now: 0)
+        _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 3), now: 0, random: &random)
+        var first = try establish(pool: &pool, inbound: &inbound, now: 0, seed: 31)
+        let firstID = first.id
+        #expect(pool.sessionEstablished(firstID, now: 3, random: &random) == [.send(Fixture.id(1), over: firstID)])
+
+        /// Bob's side of one Data frame: open, check, de-duplicate, deliver, and the Ack frame to send.
+        func receive(_ wire: inout ByteBuffer, _ bob: inout TransportSession, now: UInt64) throws -> ByteBuffer {
+            let (frame, plaintext) = try openFrame(&bob, &wire)
+            let payload = try SealedDataPayload(decoding: plaintext)
+            try payload.verify(frameExpiry: frame.expiry ?? 0)
+            let header = payload.message.header
+            _ = try inbound.validateData(frame.header.sessionID, source: header.source, destination: header.destination, now: now)
+            if dedup.admit(source: header.source, messageID: header.messageID, ttl: header.ttl, now: now) == .deliver {
+                written.append(header.messageID)
+            }
+            return try sealFrame(&bob, type: .ack, sessionID: frame.header.sessionID, payload: try AckPayload(messageIDs: [header.messageID]).encoded(), now: now)
+        }
+
+        let sealed = try SealedDataPayload(key: [], message: message).encoded()
+        var wire = try sealFrame(&first.alice, type: .data, sessionID: firstID, payload: sealed, expiry: 60_000, now: 3)
+        _ = try receive(&wire, &first.bob, now: 4)  // the ack is lost on the way back
+        #expect(written == [Fixture.id(1)])
+
+        // Bob loses the session: frames on it are refused from now on.
+        inbound.remove(firstID)
+        expectCode(.unknownSession) { try inbound.validateData(firstID, source: Fixture.alice, destination: Fixture.bob, now: 5) }
+
+        // Time passes: replays go out over the dead session, heartbeats go unanswered, then it is replaced.
+        var now: UInt64 = 3
+        var replacedAt: UInt64?
+        while replacedAt == nil, now < 20_000 {
+            now = min(pool.nextDeadline ?? .max, tracker.nextDeadline ?? .max)
+            for case .replay(let m, _) in tracker.tick(now: now) {
+                _ = try pool.submit(.init(messageID: m.header.messageID, byteCount: m.payload.count), now: now, random: &random)
+            }
+            for action in pool.tick(now: now) {
+                if case .replaceSession(0, let old) = action {
+                    #expect(old == firstID)
+                    replacedAt = now
+                }
+            }
+        }
+        #expect(replacedAt == 10_003)  // the last ack (the handshake) was at 3
+
+        // The next replay queues behind the new handshake and is flushed when it completes.
+        while pool.queuedMessages.isEmpty, let due = tracker.nextDeadline {
+            for case .replay(let m, _) in tracker.tick(now: due) {
+                #expect(try pool.submit(.init(messageID: m.header.messageID, byteCount: m.payload.count), now: due, random: &random) == [])
+            }
+            now = due
+        }
+        var second = try establish(pool: &pool, inbound: &inbound, now: now, seed: 41)
+        let secondID = second.id
+        #expect(secondID != firstID)
+        #expect(pool.sessionEstablished(secondID, now: now + 3, random: &random) == [.send(Fixture.id(1), over: secondID)])
+        var again = try sealFrame(&second.alice, type: .data, sessionID: secondID, payload: sealed, expiry: 60_000, now: now + 3)
+        var ack = try receive(&again, &second.bob, now: now + 4)
+        #expect(written == [Fixture.id(1)])  // the copy was acknowledged, not delivered again
+
+        let (_, ackPlaintext) = try openFrame(&second.alice, &ack)
+        var statuses: [DeliveryStatus.Status] = []
+        for messageID in try AckPayload(decoding: ackPlaintext).messageIDs {
+            for case .deliveryStatus(let status) in tracker.acknowledged(.init(source: Fixture.alice, messageID: messageID), now: now + 5) {
+                statuses.append(status.status)
+            }
+        }
+        #expect(statuses == [.delivered] && tracker.trackedCount == 0)
     }
 }

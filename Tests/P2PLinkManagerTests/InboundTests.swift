@@ -3,6 +3,7 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 @Suite("Receiver de-duplication")
 struct InboundDeduplicatorTests {
@@ -43,7 +44,7 @@ struct InboundDeduplicatorTests {
 
     @Test func randomizedNeverExceedsCapacityAndNeverDeliversTwiceWithoutEviction() {
         var d = dedup(capacity: 500)
-        var random = SeededRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         var delivered: [Int: UInt64] = [:]  // id → remember-until of its delivery
         var now: UInt64 = 0
         for _ in 0..<20_000 {

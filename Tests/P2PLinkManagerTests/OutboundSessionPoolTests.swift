@@ -4,6 +4,7 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 @Suite("Outbound session pool")
 struct OutboundSessionPoolTests {
@@ -17,7 +18,7 @@ struct OutboundSessionPoolTests {
     /// A pool with both slots opened (pending) at `now`.
     func openedPool(now: UInt64 = 0) throws -> Pool {
         var pool = Pool(counterparties: Fixture.pair, configuration: Fixture.poolConfiguration())
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         let actions = try pool.submit(queued(1), now: now, random: &random)
         #expect(actions == [.openSession(slot: 0), .openSession(slot: 1)])
         try pool.sessionOpened(slot: 0, sessionID: Self.s1, now: now)
@@ -27,7 +28,7 @@ struct OutboundSessionPoolTests {
 
     @Test func queuesUntilASessionIsEstablishedThenFlushesEverything() throws {
         var pool = try openedPool()
-        var random = SeededRandom(seed: 2)
+        var random = SplitMix64(seed: 2)
         // More messages while pending: queued, no new sessions.
         #expect(try pool.submit(queued(2), now: 10, random: &random) == [])
         #expect(try pool.submit(queued(2), now: 11, random: &random) == [])  // same id: not queued twice
@@ -42,7 +43,7 @@ struct OutboundSessionPoolTests {
 
     @Test func fullQueueThrowsAndQueuesNothing() throws {
         var pool = try openedPool()
-        var random = SeededRandom(seed: 3)
+        var random = SplitMix64(seed: 3)
         for n in 2...8 { _ = try pool.submit(queued(n), now: 1, random: &random) }
         expectCode(.queueFull) { try pool.submit(queued(9), now: 1, random: &random) }
         #expect(pool.queuedMessages.count == 8)
@@ -56,7 +57,7 @@ struct OutboundSessionPoolTests {
 
     @Test func timeoutReplacesOnlyTheSilentSession() throws {
         var pool = try openedPool()
-        var random = SeededRandom(seed: 4)
+        var random = SplitMix64(seed: 4)
         _ = pool.sessionEstablished(Self.s1, now: 100, random: &random)
         _ = pool.sessionEstablished(Self.s2, now: 100, random: &random)
         pool.acknowledged(Self.s1, now: 9_000)
@@ -86,7 +87,7 @@ struct OutboundSessionPoolTests {
 
     @Test func heartbeatsOnlyWhenNothingWasSent() throws {
         var pool = try openedPool()
-        var random = SeededRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         _ = pool.sessionEstablished(Self.s1, now: 0, random: &random)  // flushes m-1 at 0 over s1
         #expect(pool.tick(now: 1_999).filter { if case .sendHeartbeat = $0 { true } else { false } } == [])
         _ = try pool.submit(queued(2), now: 1_500, random: &random)  // s1 sent at 1 500
@@ -105,7 +106,7 @@ struct OutboundSessionPoolTests {
 
     @Test func failedOpeningsAreRetriedAfterTheTimeoutWhileMessagesWait() throws {
         var pool = Pool(counterparties: Fixture.pair, configuration: Fixture.poolConfiguration(sessions: 1))
-        var random = SeededRandom(seed: 6)
+        var random = SplitMix64(seed: 6)
         #expect(try pool.submit(queued(1), now: 0, random: &random) == [.openSession(slot: 0)])
         try pool.sessionOpenFailed(slot: 0, now: 0)
         #expect(try pool.submit(queued(2), now: 5, random: &random) == [])  // not before the retry time
@@ -120,7 +121,7 @@ struct OutboundSessionPoolTests {
     }
 
     @Test func weightingFollowsCordasFormula() {
-        var random = SeededRandom(seed: 9)
+        var random = SplitMix64(seed: 9)
         // P(i) = (W − w_i) / ((n − 1)·W): weights 1000, 3000, 0 → W = 4000; P = 3/8, 1/8, 4/8.
         var counts = [0, 0, 0]
         let draws = 40_000
@@ -150,7 +151,7 @@ struct OutboundSessionPoolRefreshTests {
         let configuration = try SessionPoolConfiguration(
             sessionsPerPeer: 1, heartbeatPeriodMillis: 2_000, sessionTimeoutMillis: 10_000, sessionRefreshMillis: 60_000)
         var pool = OutboundSessionPool(counterparties: Fixture.pair, configuration: configuration)
-        var random = SeededRandom(seed: 41)
+        var random = SplitMix64(seed: 41)
         let id = SessionID(high: 4, low: 4)
         _ = try pool.submit(.init(messageID: Fixture.id(1), byteCount: 1), now: 0, random: &random)
         try pool.sessionOpened(slot: 0, sessionID: id, now: 0)

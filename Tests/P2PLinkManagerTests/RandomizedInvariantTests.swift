@@ -3,6 +3,7 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+import P2PTestSupport
 
 /// Long seeded sequences of random inputs to the tracker and the session pools of two pairs, driven
 /// the way the I/O driver will drive them, with the invariants checked after every step.
@@ -16,7 +17,7 @@ struct RandomizedInvariantTests {
 
     @Test(arguments: [1, 2, 3], algorithms)
     func trackerAndPoolsKeepTheirInvariants(seed: UInt64, algorithm: ReplayCalculator.Algorithm) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let replayingPerPair = 4
         var tracker = Fixture.tracker(algorithm, replayingPerPair: replayingPerPair, maximumTracked: 60, maximumReplaysWithoutTTL: 50)
         let base = tracker.configuration.replay.firstDelay
@@ -164,7 +165,7 @@ struct RandomizedInvariantTests {
     }
 
     @Test func inboundTableBoundsUnderRandomHellos() throws {
-        var random = SeededRandom(seed: 31)
+        var random = SplitMix64(seed: 31)
         var table = InboundSessionTable(
             configuration: try .init(idleExpiryMillis: 5_000, handshakeTimeoutMillis: 1_000, maximumSessionsPerPeer: 4, maximumSessions: 10))
         let peers = [Fixture.alice, Fixture.bob, Fixture.carol]

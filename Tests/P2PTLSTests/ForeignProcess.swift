@@ -64,7 +64,7 @@ final class ForeignProcess: Sendable {
     /// Sends SIGTERM, then SIGKILL, to this process by its PID, waiting a bounded time for each.
     func stop() {
         kill(process.processIdentifier, SIGTERM)  // our child: Foundation reaps it only after it exits
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        for _ in 0..<30 where process.isRunning { usleep(10_000) }
         for signal in [SIGKILL] {
             guard process.isRunning else { return }
             kill(process.processIdentifier, signal)

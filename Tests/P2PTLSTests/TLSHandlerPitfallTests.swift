@@ -213,3 +213,33 @@ struct TLSHandlerPitfallTests {
         #expect(pair.clientRecorder.errors == [TLSError(.eofDuringHandshake)])
     }
 }
+
+@Suite("SNI among many hosted identities")
+struct TLSServerNameTests {
+    @Test("a server hosting 100 identities presents the one the client names, wildcards included")
+    func manyIdentities() throws {
+        let credentials = try TestCredentials()
+        var identities: [TLSIdentity] = []
+        for index in 0..<99 {
+            identities.append(try credentials.identity(["host\(index).example"], serial: UInt64(100 + index)))
+        }
+        identities.append(try credentials.identity(["*.wild.example"], serial: 999))
+        let server = try TLSContext(role: .server, configuration: TLSConfiguration(identities: identities))
+        let client = try TLSContext(role: .client, configuration: TLSConfiguration(trustRoots: [credentials.root]))
+        let logs = CapturedLogs()
+        for hostname in ["host0.example", "HOST73.example", "host98.example", "api.wild.example"] {
+            let pair = try BackToBackChannels(client: client, server: server, hostname: hostname, logs: logs)
+            defer { pair.finish() }
+            try pair.connect()
+            try pair.interactInMemory()
+            // Hostname verification on the client passes only if the server chose the matching certificate.
+            #expect(pair.clientRecorder.handshakeCompleted, "\(hostname): \(pair.clientRecorder.errors)")
+        }
+        // An unknown name gets the default (first) identity, which the client then refuses.
+        let pair = try BackToBackChannels(client: client, server: server, hostname: "unknown.example", logs: logs)
+        defer { pair.finish() }
+        try pair.connect()
+        try pair.interactInMemory()
+        #expect(pair.clientRecorder.errors.map(\.code) == [.hostnameMismatch])
+    }
+}
