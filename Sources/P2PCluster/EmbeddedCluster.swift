@@ -103,16 +103,19 @@ public final class EmbeddedCluster: Sendable {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         let sessions = SessionPartitionsDirectory()
+        var gateway: GatewayService?
         do {
-            let gateway = try await GatewayService.start(
+            let started = try await GatewayService.start(
                 bus: bus, directory: directory, configuration: gatewayConfiguration, group: group, sessions: sessions,
                 logger: options.logger)
+            gateway = started
             let linkManager = try await LinkManagerService(
                 bus: bus, directory: directory, configuration: linkManagerConfiguration, options: options.linkManager,
                 partitionsObserver: { id, partitions in sessions.set(partitions, for: id) })
             try await linkManager.start()
-            return EmbeddedCluster(bus: bus, directory: directory, linkManager: linkManager, gateway: gateway, group: group)
+            return EmbeddedCluster(bus: bus, directory: directory, linkManager: linkManager, gateway: started, group: group)
         } catch {
+            await gateway?.stop()
             directory.stop()
             try? await group.shutdownGracefully()
             throw error

@@ -1,3 +1,4 @@
+import Foundation
 import P2PBus
 import P2PCluster
 import P2PIdentity
@@ -157,6 +158,23 @@ struct EmbeddedClusterTests {
 
         await app.close()
         await cluster.stop()
+    }
+
+    @Test func aNetworkFileWithoutGatewayConfigurationIsRefused() async throws {
+        let plans = [DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find())]
+        let network = try DemoNetwork.generate(clusters: plans)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(network.networkFiles[0])) as? [String: Any])
+        json["gatewayConfig"] = nil
+        let file = Array(try JSONSerialization.data(withJSONObject: json))
+        await #expect(throws: ClusterError(.incompleteSetup)) {
+            _ = try await EmbeddedCluster.start(networkFile: file, clusterKey: network.clusterKeys[0])
+        }
+        // The wrong cluster key opens no session key: no hosted identity can run.
+        let bus = try await EmbeddedCluster.prepareBus(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
+        await #expect(throws: ClusterError(.incompleteSetup)) {
+            _ = try await EmbeddedCluster.start(bus: bus, clusterKey: ClusterKey.generate())
+        }
+        await bus.close()
     }
 
     @Test func twoIdentitiesInOneClusterAreRoutedLocally() async throws {
