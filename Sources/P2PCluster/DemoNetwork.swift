@@ -32,7 +32,8 @@ public struct DemoNetwork: Sendable {
     public static func x500Name(_ organisation: String) -> String { "O=\(organisation), L=London, C=GB" }
 
     public static func generate(
-        clusters: [ClusterPlan], groupID: String = "demo-network", linkManager: LinkManagerConfiguration = .init()
+        clusters: [ClusterPlan], groupID: String = "demo-network", linkManager: LinkManagerConfiguration = .init(),
+        tlsType: GatewayConfiguration.TLSType = .oneWay
     ) throws -> DemoNetwork {
         let now = Date()
         let group = try GroupID(groupID)
@@ -71,6 +72,7 @@ public struct DemoNetwork: Sendable {
             var gateway = GatewayConfiguration()
             gateway.hostAddress = "127.0.0.1"
             gateway.hostPort = plan.port
+            gateway.tlsType = tlsType
             var keysToAdd = [KeysInput(tenantId: "tls-\(index)", privateKey: try tlsKey.pemRepresentation)]
             var identitiesToAdd: [IdentityInput] = []
             for organisation in plan.organisations {

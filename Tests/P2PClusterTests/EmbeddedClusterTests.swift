@@ -43,6 +43,19 @@ struct EmbeddedClusterTests {
         return all
     }
 
+    /// Runs curl (silent, 10 s limit) and returns its exit status and the HTTP code it printed.
+    static func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     @Test func aliceSendsToBobExactlyOnceWithDeliveredStatuses() async throws {
         let plans = [
             DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
@@ -99,6 +112,39 @@ struct EmbeddedClusterTests {
         let notes = try await Self.collect(poll: { try await bobApp.receive(timeout: .milliseconds(100)) }) { !$0.isEmpty }
         #expect(notes == [note])
 
+        await aliceApp.close()
+        await bobApp.close()
+        await aliceCluster.stop()
+        await bobCluster.stop()
+    }
+
+    @Test func mutualTLSCarriesMessagesBothWays() async throws {
+        let plans = [
+            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
+            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
+        ]
+        let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager(), tlsType: .mutual)
+        let aliceCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
+        let bobCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[1], clusterKey: network.clusterKeys[1])
+        let (alice, bob) = (network.identities[0][0], network.identities[1][0])
+        let aliceApp = try await ClusterApplication(bus: aliceCluster.bus, name: "alice")
+        let bobApp = try await ClusterApplication(bus: bobCluster.bus, name: "bob")
+        let ttl = LinkManagerService.wallClock() + 60_000
+        for n in 0..<20 {
+            _ = try await aliceApp.send(try Self.message(n, from: alice, to: bob, ttl: ttl), key: [UInt8(n)]).accepted()
+            _ = try await bobApp.send(try Self.message(100 + n, from: bob, to: alice, ttl: ttl), key: [UInt8(n)]).accepted()
+        }
+        let atBob = try await Self.collect(poll: { try await bobApp.receive(timeout: .milliseconds(100)) }) { $0.count >= 20 }
+        let atAlice = try await Self.collect(poll: { try await aliceApp.receive(timeout: .milliseconds(100)) }) { $0.count >= 20 }
+        #expect(Set(atBob.map(\.messageID.value)) == Set((0..<20).map { "m-\($0)" }))
+        #expect(Set(atAlice.map(\.messageID.value)) == Set((100..<120).map { "m-\($0)" }))
+        // A client without a certificate (curl, trusting the CA) is refused by the TLS handshake.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2p-cluster-ca-\(UUID().uuidString).pem")
+        try Data(network.rootCertificatePEM.utf8).write(to: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let curl = try Self.curl(["--cacert", root.path, "-X", "POST", "--data-binary", "x", "https://127.0.0.1:\(plans[1].port)/gateway/send"])
+        #expect(curl.status != 0)
+        #expect(curl.output != "200")
         await aliceApp.close()
         await bobApp.close()
         await aliceCluster.stop()
