@@ -43,6 +43,21 @@ struct EmbeddedClusterTests {
         return all
     }
 
+    /// Alice's and Bob's network: one identity per cluster, free loopback ports.
+    static func aliceAndBob(tlsType: GatewayConfiguration.TLSType = .oneWay) throws -> DemoNetwork {
+        let plans = [
+            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
+            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
+        ]
+        return try DemoNetwork.generate(clusters: plans, linkManager: fastLinkManager(), tlsType: tlsType)
+    }
+
+    /// Starts cluster `index` of `network` with an application attached to its bus.
+    static func start(_ network: DemoNetwork, _ index: Int, app name: String) async throws -> (EmbeddedCluster, ClusterApplication) {
+        let cluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[index], clusterKey: network.clusterKeys[index])
+        return (cluster, try await ClusterApplication(bus: cluster.bus, name: name))
+    }
+
     /// Runs curl (silent, 10 s limit) and returns its exit status and the HTTP code it printed.
     static func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
@@ -57,17 +72,10 @@ struct EmbeddedClusterTests {
     }
 
     @Test func aliceSendsToBobExactlyOnceWithDeliveredStatuses() async throws {
-        let plans = [
-            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
-            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
-        ]
-        let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager())
-        let aliceCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
-        let bobCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[1], clusterKey: network.clusterKeys[1])
-        let alice = network.identities[0][0]
-        let bob = network.identities[1][0]
-        let aliceApp = try await ClusterApplication(bus: aliceCluster.bus, name: "alice")
-        let bobApp = try await ClusterApplication(bus: bobCluster.bus, name: "bob")
+        let network = try Self.aliceAndBob()
+        let (aliceCluster, aliceApp) = try await Self.start(network, 0, app: "alice")
+        let (bobCluster, bobApp) = try await Self.start(network, 1, app: "bob")
+        let (alice, bob) = (network.identities[0][0], network.identities[1][0])
 
         let count = 200
         let ttl = LinkManagerService.wallClock() + 60_000
@@ -119,16 +127,10 @@ struct EmbeddedClusterTests {
     }
 
     @Test func mutualTLSCarriesMessagesBothWays() async throws {
-        let plans = [
-            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
-            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
-        ]
-        let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager(), tlsType: .mutual)
-        let aliceCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
-        let bobCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[1], clusterKey: network.clusterKeys[1])
+        let network = try Self.aliceAndBob(tlsType: .mutual)
+        let (aliceCluster, aliceApp) = try await Self.start(network, 0, app: "alice")
+        let (bobCluster, bobApp) = try await Self.start(network, 1, app: "bob")
         let (alice, bob) = (network.identities[0][0], network.identities[1][0])
-        let aliceApp = try await ClusterApplication(bus: aliceCluster.bus, name: "alice")
-        let bobApp = try await ClusterApplication(bus: bobCluster.bus, name: "bob")
         let ttl = LinkManagerService.wallClock() + 60_000
         for n in 0..<20 {
             _ = try await aliceApp.send(try Self.message(n, from: alice, to: bob, ttl: ttl), key: [UInt8(n)]).accepted()
@@ -142,7 +144,7 @@ struct EmbeddedClusterTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2p-cluster-ca-\(UUID().uuidString).pem")
         try Data(network.rootCertificatePEM.utf8).write(to: root)
         defer { try? FileManager.default.removeItem(at: root) }
-        let curl = try Self.curl(["--cacert", root.path, "-X", "POST", "--data-binary", "x", "https://127.0.0.1:\(plans[1].port)/gateway/send"])
+        let curl = try Self.curl(["--cacert", root.path, "-X", "POST", "--data-binary", "x", "https://127.0.0.1:\(bobCluster.port)/gateway/send"])
         #expect(curl.status != 0)
         #expect(curl.output != "200")
         await aliceApp.close()
@@ -152,14 +154,9 @@ struct EmbeddedClusterTests {
     }
 
     @Test func messagesSentWhileTheReceiverIsDownArriveOnceItStarts() async throws {
-        let plans = [
-            DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
-            DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
-        ]
-        let network = try DemoNetwork.generate(clusters: plans, linkManager: Self.fastLinkManager())
-        let aliceCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[0], clusterKey: network.clusterKeys[0])
+        let network = try Self.aliceAndBob()
+        let (aliceCluster, aliceApp) = try await Self.start(network, 0, app: "alice")
         let (alice, bob) = (network.identities[0][0], network.identities[1][0])
-        let aliceApp = try await ClusterApplication(bus: aliceCluster.bus, name: "alice")
         let count = 50
         let ttl = LinkManagerService.wallClock() + 60_000
         for n in 0..<count {
@@ -168,8 +165,7 @@ struct EmbeddedClusterTests {
         // Bob's gateway is not listening: handshakes fail and are resent, messages wait and replay.
         try await Task.sleep(for: .seconds(1))
         #expect(try await aliceApp.statuses(timeout: .milliseconds(10)).isEmpty)
-        let bobCluster = try await EmbeddedCluster.start(networkFile: network.networkFiles[1], clusterKey: network.clusterKeys[1])
-        let bobApp = try await ClusterApplication(bus: bobCluster.bus, name: "bob")
+        let (bobCluster, bobApp) = try await Self.start(network, 1, app: "bob")
 
         let received = try await Self.collect(poll: { try await bobApp.receive(timeout: .milliseconds(100)) }) { $0.count >= count }
         let statuses = try await Self.collect(poll: { try await aliceApp.statuses(timeout: .milliseconds(100)) }) { $0.count >= count }
