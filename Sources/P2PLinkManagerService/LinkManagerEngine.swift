@@ -64,7 +64,7 @@ public final class LinkManagerEngine {
     /// A record from `p2p.out`. Returns `false` when it must not be acknowledged yet (the tracker is
     /// full: the bus delivers it again later).
     public func handleOutbound(key: [UInt8], value: [UInt8], now: UInt64) -> Bool {
-        guard let message = try? AppMessage(decoding: value) else {
+        guard let message = decodeApplicationMessage(value) else {
             counters.malformedRecords += 1
             return true
         }
@@ -101,6 +101,14 @@ public final class LinkManagerEngine {
             }
             return true
         }
+    }
+
+    /// Authenticated messages decode through the identity cache (parsing X.500 names dominates).
+    private func decodeApplicationMessage(_ value: [UInt8]) -> AppMessage? {
+        if (try? AppRecordType.of(value)) == .authenticatedMessage {
+            return (try? AuthenticatedMessage(decoding: value, cache: &identityCache)).map(AppMessage.authenticated)
+        }
+        return try? AppMessage(decoding: value)
     }
 
     // MARK: Timers
