@@ -57,9 +57,11 @@ public final class NATSServer: @unchecked Sendable {
         lock.withLock { self.process = process }
         let clock = ContinuousClock()
         let deadline = clock.now + Self.startTimeout
-        while clock.now < deadline {
+        // Check readiness before the deadline on every pass: a waiter that wakes late (the
+        // cooperative pool busy with other tests) must still see a server that came up in time.
+        while true {
             if Self.accepts(port: port) { return }
-            guard process.isRunning else { break }
+            guard process.isRunning, clock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         stopNow()

@@ -42,12 +42,14 @@ final class ForeignProcess: Sendable {
     /// Waits until the output contains `text`; false on timeout or exit.
     func waitForOutput(containing text: String) async -> Bool {
         let deadline = ContinuousClock.now + Self.timeout
-        while ContinuousClock.now < deadline {
+        // The output is checked before the deadline on every pass, so a waiter that wakes late
+        // (the cooperative pool busy with other tests) still sees output that arrived in time.
+        while true {
             if self.text.contains(text) { return true }
             if !process.isRunning { return self.text.contains(text) }
+            guard ContinuousClock.now < deadline else { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return false
     }
 
     /// Waits for exit (terminating the process by PID at the timeout) and returns its status.
