@@ -24,6 +24,15 @@ final class TLSConnection {
     private let networkOut: OpaquePointer
 
     init(context: TLSContext) throws(TLSError) {
+        let ssl = try Self.makeSSL(context)
+        self.context = context
+        self.ssl = ssl
+        self.networkIn = SSL_get_rbio(ssl)
+        self.networkOut = SSL_get_wbio(ssl)
+    }
+
+    /// A new `SSL` of `context` in its role's state, owning a memory BIO for each direction. The caller frees it.
+    static func makeSSL(_ context: TLSContext) throws(TLSError) -> OpaquePointer {
         OpenSSLErrorQueue.clear()
         guard let ssl = SSL_new(context.pointer) else { throw TLSError(.invalidConfiguration, OpenSSLErrorQueue.drain()) }
         guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
@@ -33,14 +42,11 @@ final class TLSConnection {
         // An empty input BIO means "retry later", not end of file.
         _ = COpenSSL_BIO_set_mem_eof_return(input, -1)
         SSL_set_bio(ssl, input, output)  // the SSL now owns both BIOs
-        self.context = context
-        self.ssl = ssl
-        self.networkIn = input
-        self.networkOut = output
         switch context.role {
         case .client: SSL_set_connect_state(ssl)
         case .server: SSL_set_accept_state(ssl)
         }
+        return ssl
     }
 
     deinit { SSL_free(ssl) }
@@ -71,9 +77,8 @@ final class TLSConnection {
     /// Ciphertext bytes OpenSSL has produced and not yet handed out.
     var pendingOutput: Int { BIO_ctrl_pending(networkOut) }
 
-    /// Appends all pending ciphertext to `buffer`.
-    func drainCiphertext(into buffer: inout ByteBuffer) {
-        let pending = BIO_ctrl_pending(networkOut)
+    /// Appends the `pending` ciphertext bytes (``pendingOutput``, just read) to `buffer`.
+    func drainCiphertext(_ pending: Int, into buffer: inout ByteBuffer) {
         guard pending > 0 else { return }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
             Int(max(0, BIO_read(networkOut, bytes.baseAddress, Int32(pending))))

@@ -268,15 +268,19 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Encrypts every flushed write and sends all the ciphertext in one write, completing their promises together.
+    /// The first promise goes with the network write; any others follow it, so a flush of writes without
+    /// promises, or with one, allocates nothing here.
     private func unbufferWrites(context: ChannelHandlerContext) {
-        var promises: [EventLoopPromise<Void>] = []
+        var promise: EventLoopPromise<Void>?
         var count = 0
         while bufferedWrites.hasMark, count < Self.maximumWritesPerFlush {
             let write = bufferedWrites.removeFirst()
             count += 1
-            if let promise = write.promise { promises.append(promise) }
+            if let next = write.promise {
+                if let promise { promise.futureResult.cascade(to: next) } else { promise = next }
+            }
             if case .failed(let error) = connection.writePlaintext(write.data) {
-                promises.forEach { $0.fail(error) }
+                promise?.fail(error)
                 fail(TLSError(.writeFailed, error.detail), context: context)
                 return
             }
@@ -285,19 +289,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // More than the bound in one flush: send what is encrypted and continue on the next loop tick.
             context.eventLoop.assumeIsolated().execute { if case .active = self.state { self.unbufferWrites(context: context) } }
         }
-        guard !promises.isEmpty || count > 0 else { return }
-        let promise: EventLoopPromise<Void>?
-        switch promises.count {
-        case 0: promise = nil
-        case 1: promise = promises[0]
-        default:
-            let combined = context.eventLoop.makePromise(of: Void.self)
-            let all = promises
-            combined.futureResult.whenComplete { result in
-                for promise in all { promise.completeWith(result) }
-            }
-            promise = combined
-        }
+        guard count > 0 else { return }
         writeDataToNetwork(context: context, promise: promise)
     }
 
@@ -309,7 +301,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var buffer = outboundBuffer ?? context.channel.allocator.buffer(capacity: pending)
             outboundBuffer = nil
             buffer.clear()  // reuses the last write's storage once the channel has let go of it
-            connection.drainCiphertext(into: &buffer)
+            connection.drainCiphertext(pending, into: &buffer)
             if buffer.capacity <= Self.maximumPreservedBufferCapacity { outboundBuffer = buffer }
             context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
         } else if let promise {

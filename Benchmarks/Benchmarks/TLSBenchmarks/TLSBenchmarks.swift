@@ -6,8 +6,10 @@ import NIOEmbedded
 import P2PTLS
 import P2PX509
 
-/// Handshakes and bulk transfer through `TLSHandler` (two `EmbeddedChannel`s back to back, in memory), each
-/// next to its same-run baseline: the bare OpenSSL memory-BIO pipe (`TLSMemoryPipe`) on the same contexts.
+/// Handshakes and bulk transfer through `TLSHandler`, each next to its same-run baseline: the bare OpenSSL
+/// memory-BIO pipe (`TLSMemoryPipe`) on the same contexts. Bulk transfer is measured three ways: two handlers in
+/// `EmbeddedChannel`s back to back, and one handler facing a bare OpenSSL peer (`TLSMemoryPeer`), sending and
+/// receiving, so that the other end is the same code as in the baseline.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput], warmupIterations: 3,
@@ -64,6 +66,28 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             precondition(pair.sink.received >= writes * size, "the handler lost bytes")
         }
+        sendingBenchmark("Bulk 1 MiB in \(label) writes TLSHandler sending to bare OpenSSL", payload, writes) {
+            let pair = try HandlerFacingBare(fixture)
+            try pair.connect()
+            return (pair.channel, pair.peer)
+        }
+        receivingBenchmark("Bulk 1 MiB in \(label) writes bare OpenSSL sending to TLSHandler", payload, writes) {
+            let pair = try HandlerFacingBare(fixture)
+            try pair.connect()
+            return (pair.peer, pair.channel, pair.sink)
+        }
+        sendingBenchmark(
+            "Bulk 1 MiB in \(label) writes bare OpenSSL sending in a minimal handler (same plumbing)", payload, writes
+        ) {
+            let pair = try BareInChannel(fixture, sending: true)
+            return (pair.channel, pair.server)
+        }
+        receivingBenchmark(
+            "Bulk 1 MiB in \(label) writes bare OpenSSL receiving in a minimal handler (same plumbing)", payload, writes
+        ) {
+            let pair = try BareInChannel(fixture, sending: false)
+            return (pair.client, pair.channel, pair.sink)
+        }
         Benchmark(
             "Bulk 1 MiB in \(label) writes EmbeddedChannel pair without TLS (harness cost)",
             configuration: .init(scalingFactor: .one)
@@ -81,6 +105,53 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             precondition(pair.sink.received >= writes * size, "the harness lost bytes")
         }
+    }
+}
+
+/// `writes` writes of `payload` into a channel whose handler encrypts them (`TLSHandler`, or the minimal bare one),
+/// each flushed, its ciphertext decrypted by a bare OpenSSL peer.
+func sendingBenchmark(
+    _ name: String, _ payload: [UInt8], _ writes: Int,
+    setUp: @escaping () throws -> (channel: EmbeddedChannel, receiver: TLSMemoryPeer)
+) {
+    Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
+        let (channel, receiver) = try setUp()
+        let buffer = ByteBuffer(bytes: payload)
+        var received = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<writes {
+                channel.writeAndFlush(buffer, promise: nil)
+                while let bytes = try channel.readOutbound(as: ByteBuffer.self) { receiver.receiveCiphertext(bytes) }
+                received += receiver.readAvailable()
+            }
+        }
+        benchmark.stopMeasurement()
+        precondition(received >= writes * payload.count, "bytes were lost")
+    }
+}
+
+/// `writes` writes of `payload` encrypted by a bare OpenSSL peer, each one's ciphertext read into a channel whose
+/// handler decrypts it (`TLSHandler`, or the minimal bare one) and passes the plaintext to `sink`.
+func receivingBenchmark(
+    _ name: String, _ payload: [UInt8], _ writes: Int,
+    setUp: @escaping () throws -> (sender: TLSMemoryPeer, channel: EmbeddedChannel, sink: Sink)
+) {
+    Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
+        let (sender, channel, sink) = try setUp()
+        var ciphertext = ByteBuffer()
+        ciphertext.reserveCapacity(TLSMemoryPeer.scratchSize)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<writes {
+                try sender.write(payload)
+                ciphertext.clear()
+                sender.sendCiphertext(into: &ciphertext)
+                try channel.writeInbound(ciphertext)
+            }
+        }
+        benchmark.stopMeasurement()
+        precondition(sink.received >= writes * payload.count, "bytes were lost")
     }
 }
 
@@ -162,5 +233,123 @@ final class BackToBack {
             }
             if !moved { return }
         }
+    }
+}
+
+/// A client `TLSHandler` in an `EmbeddedChannel` facing a bare OpenSSL server (`TLSMemoryPeer`) in memory.
+final class HandlerFacingBare {
+    static let maximumRounds = 64
+    let channel = EmbeddedChannel()
+    let peer: TLSMemoryPeer
+    let sink = Sink()
+
+    init(_ fixture: Fixture) throws {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        peer = try TLSMemoryPeer(context: fixture.server)
+        try channel.pipeline.syncOperations.addHandler(
+            TLSHandler(context: fixture.client, serverHostname: Fixture.hostname, logger: logger))
+        try channel.pipeline.syncOperations.addHandler(sink)
+    }
+
+    /// Runs the handshake; the server's session tickets are read by the handler on the way.
+    func connect() throws {
+        _ = try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        var buffer = ByteBuffer()
+        for _ in 0..<Self.maximumRounds {
+            var moved = false
+            while let bytes = try channel.readOutbound(as: ByteBuffer.self) {
+                peer.receiveCiphertext(bytes)
+                moved = true
+            }
+            let done = try peer.handshakeStep()
+            buffer.clear()
+            peer.sendCiphertext(into: &buffer)
+            if buffer.readableBytes > 0 {
+                try channel.writeInbound(buffer)
+                moved = true
+            }
+            if done, !moved { return }
+        }
+        throw TLSError(.noForwardProgress, "benchmark handshake did not finish")
+    }
+}
+
+/// Two bare OpenSSL peers (`TLSMemoryPeer`), handshaken, with an `EmbeddedChannel` carrying one direction through
+/// a minimal handler that calls OpenSSL directly: the same channel plumbing as `HandlerFacingBare`, without
+/// `TLSHandler`. Sending, the channel's handler encrypts with the client; receiving, it decrypts with the server.
+final class BareInChannel {
+    let client: TLSMemoryPeer
+    let server: TLSMemoryPeer
+    let channel = EmbeddedChannel()
+    let sink = Sink()
+
+    init(_ fixture: Fixture, sending: Bool) throws {
+        client = try TLSMemoryPeer(context: fixture.client, hostname: Fixture.hostname)
+        server = try TLSMemoryPeer(context: fixture.server)
+        var buffer = ByteBuffer()
+        var done = false
+        for _ in 0..<HandlerFacingBare.maximumRounds where !done {
+            let clientDone = try client.handshakeStep()
+            buffer.clear()
+            client.sendCiphertext(into: &buffer)
+            server.receiveCiphertext(buffer)
+            let serverDone = try server.handshakeStep()
+            buffer.clear()
+            server.sendCiphertext(into: &buffer)
+            client.receiveCiphertext(buffer)
+            done = clientDone && serverDone
+        }
+        precondition(done, "benchmark handshake did not finish")
+        if sending {
+            try channel.pipeline.syncOperations.addHandler(BareSender(client))
+        } else {
+            try channel.pipeline.syncOperations.addHandler(BareReceiver(server))
+            try channel.pipeline.syncOperations.addHandler(sink)
+        }
+        _ = try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+    }
+}
+
+/// Encrypts each write with OpenSSL directly and sends the ciphertext on flush; no buffering, no states.
+final class BareSender: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let peer: TLSMemoryPeer
+    var ciphertext: ByteBuffer?
+
+    init(_ peer: TLSMemoryPeer) { self.peer = peer }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        try! peer.write(unwrapOutboundIn(data))
+        promise?.succeed()
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        var buffer = ciphertext ?? context.channel.allocator.buffer(capacity: 64 * 1024)
+        ciphertext = nil
+        buffer.clear()
+        peer.sendCiphertext(into: &buffer)
+        ciphertext = buffer
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}
+
+/// Decrypts each read with OpenSSL directly into a reused buffer and passes the plaintext on.
+final class BareReceiver: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let peer: TLSMemoryPeer
+    var plaintext: ByteBuffer?
+
+    init(_ peer: TLSMemoryPeer) { self.peer = peer }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        peer.receiveCiphertext(unwrapInboundIn(data))
+        var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 64 * 1024)
+        plaintext = nil
+        buffer.clear()
+        peer.readAvailable(into: &buffer)
+        plaintext = buffer
+        context.fireChannelRead(wrapInboundOut(buffer))
     }
 }
