@@ -64,11 +64,6 @@ let package = Package(
             dependencies: [
                 benchmark,
                 .product(name: "P2PTLS", package: "swift-p2p"),
-
-            name: "TLSBenchmarks",
-            dependencies: [
-                benchmark,
-                .product(name: "P2PTLS", package: "swift-p2p"),
                 .product(name: "P2PX509", package: "swift-p2p"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
