@@ -70,6 +70,9 @@ public final class GatewayService: Sendable {
                 case .failure: counters.framesFailed += outcome.frames.count
                 }
             }
+            if case .failure(let error) = outcome.result {
+                logger.debug("batch failed", metadata: ["frames": "\(outcome.frames.count)", "error": "\(error)"])
+            }
         }
         let consumer = try await bus.makeConsumer(
             topic: "link.out", group: "gateway", options: ConsumerOptions(memberID: memberID))
