@@ -37,6 +37,7 @@ final class WorkerProcess: @unchecked Sendable {
 
     var text: String { lock.withLock { output } }
     var isRunning: Bool { process.isRunning }
+    var pid: Int32 { process.processIdentifier }
     var status: Int32 { process.terminationStatus }
 
     /// Waits (bounded) until the output contains `line`; throws with the output if it exits first or time runs out.
