@@ -79,9 +79,10 @@ struct DistributedClusterTests {
         return process
     }
 
-    // Disabled: it fails today. Alice's p2p-gateway opens TCP connections to Bob's, but the batches
-    // stay pending (no TLS handshake progress, no timer on Alice's event loop) until the gateway stops
-    // ("shut down (720)"); the messages expire. The same code works in one process (EmbeddedClusterTests).
+    // Disabled: it fails today. Alice's InitiatorHellos reach Bob's link manager (Bob's gateway
+    // publishes them to link.in), but the batches Bob's gateway posts back to Alice's gateway stay
+    // unanswered until it stops ("shut down (720)"); Alice's server never publishes them to link.in and
+    // the messages expire. The same services deliver in one process (EmbeddedClusterTests).
     // See docs/distributed.md, "Status".
     @Test(
         "Alice's messages reach Bob exactly once through separate worker processes, with delivered statuses",
