@@ -28,6 +28,9 @@ let package = Package(
         .library(name: "P2PLinkManager", targets: ["P2PLinkManager"]),
         .library(name: "P2PGateway", targets: ["P2PGateway"]),
         .executable(name: "p2p", targets: ["p2p"]),
+        .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
+        .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
+        .executable(name: "p2p-link-manager", targets: ["p2p-link-manager"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -165,6 +168,33 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Distributed workers
+        .target(
+            name: "P2PWorkers",
+            dependencies: [
+                "P2PCluster", "P2PLinkManagerService", "P2PGateway", "P2PBus", "P2PBusJetStream", "P2PMembership",
+                "P2PIdentity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "p2p-gateway",
+            dependencies: [
+                "P2PWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "p2p-link-manager",
+            dependencies: [
+                "P2PWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tests
         .testTarget(
             name: "CModulesSmokeTests",
@@ -239,6 +269,12 @@ let package = Package(
             name: "P2PClusterTests",
             dependencies: [
                 "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus", "P2PMembership",
+            ]),
+        .testTarget(
+            name: "P2PWorkersTests",
+            dependencies: [
+                "P2PWorkers", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
+                "P2PBusJetStream", "P2PMembership", "P2PTestSupport",
             ]),
     ]
 )

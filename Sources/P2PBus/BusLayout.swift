@@ -25,6 +25,7 @@ public struct BusLayout: Sendable, Hashable {
             TopicSpec(name: "link.in", partitions: 8),
             TopicSpec(name: "p2p.out.markers", partitions: 8),
             TopicSpec(name: "p2p.app.received_msg", partitions: 4),
+            TopicSpec(name: "p2p.delivery.status", partitions: 8),
         ],
         tables: [
             "session.out.partitions", "p2p.group.policies", "p2p.members.info", "p2p.hosted.identities",

@@ -58,7 +58,8 @@ public final class GatewayService: Sendable {
         let server = try await GatewayServer.start(
             host: configuration.hostAddress, port: configuration.hostPort, group: group,
             configuration: GatewayServerHandler.Configuration(maximumRequestSize: configuration.maxRequestSizeBytes),
-            publisher: BusInboundPublisher(producer: producer), sessions: sessions, prepare: tls.serverPreparation)
+            publisher: LoggingInboundPublisher(base: BusInboundPublisher(producer: producer), logger: logger), sessions: sessions,
+            prepare: tls.serverPreparation)
         let box = CounterBox()
         let outbound = GatewayOutbound<String>(
             eventLoop: group.next(), maximumDestinations: configuration.connection.maxClientConnections,
@@ -69,6 +70,9 @@ public final class GatewayService: Sendable {
                 case .success(let status): counters.framesRefused += status.frameStatuses.count
                 case .failure: counters.framesFailed += outcome.frames.count
                 }
+            }
+            if case .failure(let error) = outcome.result {
+                logger.debug("batch failed", metadata: ["frames": "\(outcome.frames.count)", "error": "\(error)"])
             }
         }
         let consumer = try await bus.makeConsumer(
@@ -144,4 +148,19 @@ public final class GatewayService: Sendable {
 /// The gateway's counters, shared with the outcome callback.
 final class CounterBox: Sendable {
     let counters = Mutex(GatewayService.Counters())
+}
+
+/// Logs (debug) every publish of inbound frames that the bus refused, then rethrows.
+struct LoggingInboundPublisher: InboundPublisher {
+    let base: BusInboundPublisher
+    let logger: Logger
+
+    func publish(_ records: [InboundRecord]) async throws {
+        do {
+            try await base.publish(records)
+        } catch {
+            logger.debug("inbound publish failed", metadata: ["records": "\(records.count)", "error": "\(error)"])
+            throw error
+        }
+    }
 }

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import ArgumentParser
+import P2PBus
+import P2PBusJetStream
+import P2PIdentity
+import P2PLinkManagerService
+import P2PMembership
+
+/// `p2p-link-manager`: one link-manager instance of a distributed cluster. It joins the
+/// `link-manager` consumer group of `p2p.out` and `link.in` on the cluster's JetStream bus, so any
+/// number of instances share the partitions; records of an instance that dies are redelivered to
+/// the others (`docs/distributed.md`).
+public struct LinkManagerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "p2p-link-manager",
+        abstract: "Run a link manager of a distributed cluster over NATS JetStream.",
+        discussion: """
+            The bus must hold the layout (p2p bus setup) and the network (p2p setup apply): at least one hosted \
+            identity whose keys open with the cluster key. The link-manager configuration record (p2p.linkManager) \
+            is optional; without it the defaults apply. Runs until SIGINT/SIGTERM (or --seconds), then leaves the \
+            consumer groups and flushes what it published.
+            """)
+
+    @OptionGroup public var options: WorkerOptions
+
+    public init() {}
+
+    /// The topics the link manager consumes or publishes.
+    static let topics: [String] = {
+        let topics = LinkManagerTopics()
+        return [topics.p2pOut, topics.p2pIn, topics.linkOut, topics.linkIn, topics.markers, topics.deliveryStatus]
+    }()
+
+    public func run() async throws {
+        let key = try WorkerBus.clusterKey(options)
+        let member = options.memberID(role: "link-manager", pid: getpid())
+        let bus = try await WorkerBus.connect(options, role: "p2p-link-manager \(member)", topics: Self.topics)
+        let directory: MembershipDirectory
+        do {
+            directory = try await WorkerBus.directory(bus, key: key)
+        } catch {
+            await bus.close()
+            throw error
+        }
+        let service: LinkManagerService
+        do {
+            let configuration = try await WorkerBus.configuration(LinkManagerConfiguration.self, bus: bus)
+            if configuration == nil { print("no link-manager configuration (p2p.linkManager) on the bus: using the defaults") }
+            service = try await LinkManagerService(
+                bus: bus, directory: directory, configuration: configuration ?? LinkManagerConfiguration(),
+                options: LinkManagerService.Options(memberID: member))
+            try await service.start()
+        } catch {
+            directory.stop()
+            await bus.close()
+            throw error
+        }
+        let hosted = directory.hostedIdentityList.map(\.description).joined(separator: ", ")
+        print("link manager \(member) running on \(options.url), hosting \(hosted)")
+        flushOutput()
+        await WorkerSignals.waitForStop(seconds: options.seconds)
+        let counters = await service.counters
+        await service.stop()
+        directory.stop()
+        await bus.close()
+        print("link manager \(member) stopped: \(counters.deliveredToApplications) delivered to applications, "
+            + "\(counters.dataFramesSent) data frames sent")
+        flushOutput()
+    }
+}
+
+/// Flushes stdout, so a parent reading a pipe sees each line at once.
+func flushOutput() {
+    #if canImport(Glibc)
+    fflush(nil)
+    #endif
+}
