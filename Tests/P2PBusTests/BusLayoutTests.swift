@@ -6,7 +6,9 @@ struct BusLayoutTests {
     @Test("the standard layout has every topic and table of the architecture")
     func standard() {
         let layout = BusLayout.standard
-        #expect(layout.topics.map(\.name) == ["p2p.out", "p2p.in", "link.out", "link.in", "p2p.out.markers", "p2p.app.received_msg"])
+        #expect(layout.topics.map(\.name) == [
+            "p2p.out", "p2p.in", "link.out", "link.in", "p2p.out.markers", "p2p.app.received_msg", "p2p.delivery.status",
+        ])
         #expect(layout.tables.count == 8)
         #expect(layout.tables.contains { $0.name == "session.out.partitions" })
         for topic in layout.topics { #expect(throws: Never.self) { try topic.validate() } }
