@@ -252,7 +252,8 @@ let package = Package(
         .testTarget(
             name: "P2PLinkManagerTests",
             dependencies: [
-                "P2PLinkManager", "P2PTestSupport", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto", "P2PMembership",
+                "P2PLinkManager", "P2PLinkManagerService", "P2PTestSupport", "P2PIdentity", "P2PWire", "P2PSession", "P2PCrypto",
+                "P2PMembership",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(

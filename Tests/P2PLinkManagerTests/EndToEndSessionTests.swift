@@ -6,6 +6,7 @@ import P2PWire
 import Testing
 
 @testable import P2PLinkManager
+@testable import P2PLinkManagerService
 import P2PTestSupport
 
 /// Randomness for the handshakes: a seeded SplitMix64 stream, so every run repeats.
@@ -35,54 +36,31 @@ struct BobDirectory: SessionKeyLookup {
     }
 }
 
-/// Seals `payload` on `transport` into an encoded frame of `type` (Data, Ack or Heartbeat).
+/// Seals `payload` on `transport` into an encoded frame of `type` (Data, Ack or Heartbeat), through the
+/// link manager service's own `FrameSealing`.
 func sealFrame(
     _ transport: inout TransportSession, type: LinkFrameType, sessionID: SessionID, payload: [UInt8], expiry: UInt64 = 0,
     now: UInt64
 ) throws -> ByteBuffer {
-    let sequence = transport.nextSequenceNumber
-    let header = LinkFrameHeader(type: type, sessionID: sessionID, sequenceNumber: sequence, timestamp: now)
-    let sealedCount = TransportSession.sealedCount(payloadCount: payload.count)
-    var associated = try header.associatedData(sealedPayloadLength: sealedCount)
-    let associatedBytes = associated.readBytes(length: associated.readableBytes)!
-    var sealed = [UInt8](repeating: 0, count: sealedCount)
-    let written = try payload.withUnsafeBytes { p in
-        try associatedBytes.withUnsafeBytes { a in
-            try sealed.withUnsafeMutableBytes { o in try transport.seal(sequenceNumber: sequence, payload: p, associatedData: a, into: o) }
-        }
+    let buffer = try FrameSealing.seal(&transport, type: type, sessionID: sessionID, payload: payload, expiry: expiry, now: now)
+    var copy = buffer
+    let frame = try #require(try LinkFrame.decode(from: &copy))
+    switch frame.body {
+    case .data(_, let sealed), .ack(let sealed), .heartbeat(let sealed):
+        #expect(sealed.readableBytes == TransportSession.sealedCount(payloadCount: payload.count))
+    default:
+        Issue.record("sealed into a \(frame.header.type) frame")
     }
-    #expect(written == sealedCount)
-    let body: LinkFrame.Body =
-        switch type {
-        case .data: .data(expiry: expiry, sealedPayload: ByteBuffer(bytes: sealed))
-        case .ack: .ack(sealedPayload: ByteBuffer(bytes: sealed))
-        default: .heartbeat(sealedPayload: ByteBuffer(bytes: sealed))
-        }
-    var buffer = ByteBuffer()
-    try LinkFrame(header: header, body: body).encode(into: &buffer)
     return buffer
 }
 
-/// Decodes one frame from `buffer` and opens its sealed payload on `transport`.
+/// Decodes one frame from `buffer` and opens its sealed payload on `transport` (`FrameSealing.open`).
 func openFrame(_ transport: inout TransportSession, _ buffer: inout ByteBuffer) throws -> (LinkFrame, [UInt8]) {
     let frame = try #require(try LinkFrame.decode(from: &buffer))
-    var sealedBuffer: ByteBuffer
-    switch frame.body {
-    case .data(_, let s), .ack(let s), .heartbeat(let s): sealedBuffer = s
-    default: throw LinkManagerError(.invalidValue, "not a sealed frame")
+    guard let plaintext = try FrameSealing.open(&transport, frame) else {
+        throw LinkManagerError(.invalidValue, "not a sealed frame")
     }
-    var headerBuffer = frame.headerBytes
-    let associated = headerBuffer.readBytes(length: headerBuffer.readableBytes)!
-    let sealed = sealedBuffer.readBytes(length: sealedBuffer.readableBytes)!
-    var plaintext = [UInt8](repeating: 0, count: sealed.count)
-    let count = try sealed.withUnsafeBytes { s in
-        try associated.withUnsafeBytes { a in
-            try plaintext.withUnsafeMutableBytes { o in
-                try transport.open(sequenceNumber: frame.header.sequenceNumber, sealed: s, associatedData: a, into: o)
-            }
-        }
-    }
-    return (frame, Array(plaintext.prefix(count)))
+    return (frame, plaintext)
 }
 
 /// One established session: its id and both ends' transport.
