@@ -31,12 +31,18 @@ public final class TLSMemoryPipe {
         throw TLSError(.noForwardProgress, "handshake did not finish")
     }
 
-    /// Sends `count` writes of `payload` from client to server, reading each on the server; returns bytes read.
+    /// Sends `count` writes of `payload` from client to server, one `SSL_write_ex` (one record) each. After every
+    /// `writesPerFlush` writes (and after the last) the ciphertext moves to the server, which decrypts all it can:
+    /// the bare equivalent of writing to a channel and flushing. Returns the bytes read.
     @discardableResult
-    public func transfer(_ payload: [UInt8], count: Int) throws(TLSError) -> Int {
+    public func transfer(_ payload: [UInt8], count: Int, writesPerFlush: Int = 1) throws(TLSError) -> Int {
+        precondition(writesPerFlush > 0, "writesPerFlush must be positive")
         var received = 0
-        for _ in 0..<count {
-            try client.write(payload)
+        var written = 0
+        while written < count {
+            let vector = min(writesPerFlush, count - written)
+            for _ in 0..<vector { try client.write(payload) }
+            written += vector
             client.moveCiphertext(to: server)
             received += server.readAvailable()
         }

@@ -16,6 +16,9 @@ struct TLSMemoryPipeTests {
         let pipe = try TLSMemoryPipe(client: client, server: server, hostname: "pipe.example")
         try pipe.handshake()
         #expect(try pipe.transfer([UInt8](repeating: 1, count: 16_384), count: 8) == 8 * 16_384)
+        // Several writes per flush, including a last vector shorter than the others (19 = 4 × 4 + 3).
+        #expect(try pipe.transfer([UInt8](repeating: 2, count: 1024), count: 19, writesPerFlush: 4) == 19 * 1024)
+        #expect(try pipe.transfer([UInt8](repeating: 3, count: 1024), count: 64, writesPerFlush: 64) == 64 * 1024)
         let wrongHost = try TLSMemoryPipe(client: client, server: server, hostname: "other.example")
         #expect(throws: TLSError(.handshakeFailed)) { try wrongHost.handshake() }
     }

@@ -34,23 +34,27 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let fixture = try! Fixture(algorithm: .ecP256)
-    for size in [1024, 16_384] {
+    // (write size, writes per flush). One write per flush is the latency-bound case: every record pays a channel
+    // write and flush. Several writes per flush is bulk streaming as swift-nio-ssl's own ManyWrites benchmark
+    // runs it (vectors of small writes, one flush): still one record per write, the flush cost shared.
+    let shapes = [(1024, 1), (1024, 4), (1024, 16), (1024, 64), (16_384, 1)]
+    for (size, perFlush) in shapes {
         let payload = [UInt8](repeating: 0x5A, count: size)
         let writes = (1 << 20) / size  // 1 MiB per iteration
-        let label = size == 1024 ? "1 KB" : "16 KB"
+        let label = (size == 1024 ? "1 KB writes" : "16 KB writes") + (perFlush == 1 ? "" : ", \(perFlush) per flush,")
         Benchmark(
-            "Bulk 1 MiB in \(label) writes bare OpenSSL (baseline)",
+            "Bulk 1 MiB in \(label) bare OpenSSL (baseline)",
             configuration: .init(scalingFactor: .one)
         ) { benchmark in
             let pipe = try TLSMemoryPipe(client: fixture.client, server: fixture.server, hostname: Fixture.hostname)
             try pipe.handshake()
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                blackHole(try pipe.transfer(payload, count: writes))
+                blackHole(try pipe.transfer(payload, count: writes, writesPerFlush: perFlush))
             }
         }
         Benchmark(
-            "Bulk 1 MiB in \(label) writes TLSHandler",
+            "Bulk 1 MiB in \(label) TLSHandler",
             configuration: .init(scalingFactor: .one)
         ) { benchmark in
             let pair = try BackToBack(fixture)
@@ -58,38 +62,39 @@ let benchmarks: @Sendable () -> Void = {
             let buffer = ByteBuffer(bytes: payload)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                for _ in 0..<writes {
-                    pair.client.writeAndFlush(buffer, promise: nil)
-                    try pair.pump()
-                }
+                try pair.send(buffer, count: writes, writesPerFlush: perFlush)
             }
             benchmark.stopMeasurement()
             precondition(pair.sink.received >= writes * size, "the handler lost bytes")
         }
-        sendingBenchmark("Bulk 1 MiB in \(label) writes TLSHandler sending to bare OpenSSL", payload, writes) {
+        sendingBenchmark("Bulk 1 MiB in \(label) TLSHandler sending to bare OpenSSL", payload, writes, perFlush) {
             let pair = try HandlerFacingBare(fixture)
             try pair.connect()
             return (pair.channel, pair.peer)
         }
-        receivingBenchmark("Bulk 1 MiB in \(label) writes bare OpenSSL sending to TLSHandler", payload, writes) {
+        receivingBenchmark("Bulk 1 MiB in \(label) bare OpenSSL sending to TLSHandler", payload, writes, perFlush) {
             let pair = try HandlerFacingBare(fixture)
             try pair.connect()
             return (pair.peer, pair.channel, pair.sink)
         }
-        sendingBenchmark(
-            "Bulk 1 MiB in \(label) writes bare OpenSSL sending in a minimal handler (same plumbing)", payload, writes
-        ) {
-            let pair = try BareInChannel(fixture, sending: true)
-            return (pair.channel, pair.server)
-        }
-        receivingBenchmark(
-            "Bulk 1 MiB in \(label) writes bare OpenSSL receiving in a minimal handler (same plumbing)", payload, writes
-        ) {
-            let pair = try BareInChannel(fixture, sending: false)
-            return (pair.client, pair.channel, pair.sink)
+        if perFlush == 1 {
+            sendingBenchmark(
+                "Bulk 1 MiB in \(label) bare OpenSSL sending in a minimal handler (same plumbing)", payload, writes,
+                perFlush
+            ) {
+                let pair = try BareInChannel(fixture, sending: true)
+                return (pair.channel, pair.server)
+            }
+            receivingBenchmark(
+                "Bulk 1 MiB in \(label) bare OpenSSL receiving in a minimal handler (same plumbing)", payload, writes,
+                perFlush
+            ) {
+                let pair = try BareInChannel(fixture, sending: false)
+                return (pair.client, pair.channel, pair.sink)
+            }
         }
         Benchmark(
-            "Bulk 1 MiB in \(label) writes EmbeddedChannel pair without TLS (harness cost)",
+            "Bulk 1 MiB in \(label) EmbeddedChannel pair without TLS (harness cost)",
             configuration: .init(scalingFactor: .one)
         ) { benchmark in
             let pair = try BackToBack(plaintext: ())
@@ -97,10 +102,7 @@ let benchmarks: @Sendable () -> Void = {
             let buffer = ByteBuffer(bytes: payload)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                for _ in 0..<writes {
-                    pair.client.writeAndFlush(buffer, promise: nil)
-                    try pair.pump()
-                }
+                try pair.send(buffer, count: writes, writesPerFlush: perFlush)
             }
             benchmark.stopMeasurement()
             precondition(pair.sink.received >= writes * size, "the harness lost bytes")
@@ -109,9 +111,9 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// `writes` writes of `payload` into a channel whose handler encrypts them (`TLSHandler`, or the minimal bare one),
-/// each flushed, its ciphertext decrypted by a bare OpenSSL peer.
+/// flushed every `perFlush` writes, the ciphertext of each flush decrypted by a bare OpenSSL peer.
 func sendingBenchmark(
-    _ name: String, _ payload: [UInt8], _ writes: Int,
+    _ name: String, _ payload: [UInt8], _ writes: Int, _ perFlush: Int,
     setUp: @escaping () throws -> (channel: EmbeddedChannel, receiver: TLSMemoryPeer)
 ) {
     Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
@@ -120,8 +122,9 @@ func sendingBenchmark(
         var received = 0
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            for _ in 0..<writes {
-                channel.writeAndFlush(buffer, promise: nil)
+            try forEachVector(of: writes, perFlush: perFlush) { vector in
+                for _ in 0..<vector { channel.write(buffer, promise: nil) }
+                channel.flush()
                 while let bytes = try channel.readOutbound(as: ByteBuffer.self) { receiver.receiveCiphertext(bytes) }
                 received += receiver.readAvailable()
             }
@@ -131,20 +134,20 @@ func sendingBenchmark(
     }
 }
 
-/// `writes` writes of `payload` encrypted by a bare OpenSSL peer, each one's ciphertext read into a channel whose
-/// handler decrypts it (`TLSHandler`, or the minimal bare one) and passes the plaintext to `sink`.
+/// `writes` writes of `payload` encrypted by a bare OpenSSL peer, the ciphertext of every `perFlush` writes read into
+/// a channel whose handler decrypts it (`TLSHandler`, or the minimal bare one) and passes the plaintext to `sink`.
 func receivingBenchmark(
-    _ name: String, _ payload: [UInt8], _ writes: Int,
+    _ name: String, _ payload: [UInt8], _ writes: Int, _ perFlush: Int,
     setUp: @escaping () throws -> (sender: TLSMemoryPeer, channel: EmbeddedChannel, sink: Sink)
 ) {
     Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
         let (sender, channel, sink) = try setUp()
         var ciphertext = ByteBuffer()
-        ciphertext.reserveCapacity(TLSMemoryPeer.scratchSize)
+        ciphertext.reserveCapacity(2 * TLSMemoryPeer.scratchSize)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            for _ in 0..<writes {
-                try sender.write(payload)
+            try forEachVector(of: writes, perFlush: perFlush) { vector in
+                for _ in 0..<vector { try sender.write(payload) }
                 ciphertext.clear()
                 sender.sendCiphertext(into: &ciphertext)
                 try channel.writeInbound(ciphertext)
@@ -152,6 +155,16 @@ func receivingBenchmark(
         }
         benchmark.stopMeasurement()
         precondition(sink.received >= writes * payload.count, "bytes were lost")
+    }
+}
+
+/// Calls `body` with the size of each vector of at most `perFlush` writes, in order, until they add up to `count`.
+func forEachVector(of count: Int, perFlush: Int, _ body: (Int) throws -> Void) rethrows {
+    var written = 0
+    while written < count {
+        let vector = min(perFlush, count - written)
+        try body(vector)
+        written += vector
     }
 }
 
@@ -218,6 +231,16 @@ final class BackToBack {
         _ = try server.connect(to: address).wait()
         _ = try client.connect(to: address).wait()
         try pump()
+    }
+
+    /// `count` writes of `buffer` from the client, flushed every `writesPerFlush` writes, each flush's bytes moved
+    /// through to the server's sink.
+    func send(_ buffer: ByteBuffer, count: Int, writesPerFlush: Int) throws {
+        try forEachVector(of: count, perFlush: writesPerFlush) { vector in
+            for _ in 0..<vector { client.write(buffer, promise: nil) }
+            client.flush()
+            try pump()
+        }
     }
 
     func pump() throws {
