@@ -96,7 +96,7 @@ public struct DeliveryTracker: Sendable {
         var waiting: [Key] = []
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     private var entries: [Key: Entry] = [:]
     private var pairs: [Counterparties: Pair] = [:]
     private var replayHeap = DeadlineHeap<Key>()
@@ -164,6 +164,17 @@ public struct DeliveryTracker: Sendable {
         guard let entry = entries[key] else { return [] }
         remove(key, now: now)
         return finalActions(for: entry.message.header, status: .delivered, now: now) + [.cancel(key)]
+    }
+
+    /// Applies a new configuration to a running tracker (a live configuration change): nothing tracked is
+    /// dropped. Replays already scheduled keep their time; the next delay of each comes from the new
+    /// algorithm. A larger `maximumReplayingPerPair` promotes waiting messages at once (due at their sent
+    /// time plus the new first delay, or now); a smaller one lets the replaying messages above it finish and
+    /// promotes no more until a pair is below it. New bounds on tracked messages and bytes apply to the
+    /// next ``track(_:key:now:recoveredAt:)``.
+    public mutating func reconfigure(_ configuration: Configuration, now: UInt64) {
+        self.configuration = configuration
+        for pairKey in Array(pairs.keys) { promoteWaiting(of: pairKey, now: now) }
     }
 
     /// Stops tracking without markers or status (the partition moved to another worker).
@@ -236,19 +247,26 @@ public struct DeliveryTracker: Sendable {
         trackedBytes -= entry.message.payload.count
         let pairKey = entry.counterparties
         // The pair is modified in place in the dictionary: no copy of its set or FIFO.
-        var promoted: Key?
         switch entry.place {
         case .waiting:
             if let index = pairs[pairKey]?.waiting.firstIndex(of: key) { pairs[pairKey]?.waiting.remove(at: index) }
         case .replaying:
             pairs[pairKey]?.replaying.remove(key)
-            if pairs[pairKey]?.waiting.isEmpty == false { promoted = pairs[pairKey]?.waiting.removeFirst() }
-        }
-        if let next = promoted, let waiting = entries[next] {
-            startReplaying(next, due: max(now, waiting.sentAt + configuration.replay.firstDelay))
+            promoteWaiting(of: pairKey, now: now)
         }
         if let pair = pairs[pairKey], pair.replaying.isEmpty, pair.waiting.isEmpty { pairs[pairKey] = nil }
         compactIfNeeded()
+    }
+
+    /// Moves the pair's oldest waiting messages to replaying while the pair is below its bound.
+    private mutating func promoteWaiting(of pairKey: Counterparties, now: UInt64) {
+        while let pair = pairs[pairKey], pair.replaying.count < configuration.maximumReplayingPerPair,
+            !pair.waiting.isEmpty
+        {
+            guard let next = pairs[pairKey]?.waiting.removeFirst() else { return }
+            guard let waiting = entries[next] else { continue }
+            startReplaying(next, due: max(now, waiting.sentAt + configuration.replay.firstDelay))
+        }
     }
 
     private func finalActions(for header: AuthenticatedMessageHeader, status: DeliveryStatus.Status, now: UInt64) -> [Action] {

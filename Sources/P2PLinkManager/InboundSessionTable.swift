@@ -61,7 +61,7 @@ public struct InboundSessionTable: Sendable {
         case retransmission
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     private var sessions: [SessionID: Session] = [:]
     private var byPeer: [HoldingIdentity: Set<SessionID>] = [:]
 
@@ -141,6 +141,13 @@ public struct InboundSessionTable: Sendable {
 
     /// When the next session expires if nothing arrives on it.
     public var nextDeadline: UInt64? { sessions.values.map(expiry(of:)).min() }
+
+    /// Applies a new configuration (a live configuration change): no session is dropped here. Expiry times
+    /// are computed from the settings in force, so new idle and handshake timeouts apply from the next
+    /// check; lower session bounds apply to the next hello (sessions above them stay until they expire).
+    public mutating func reconfigure(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
 
     /// Drops a session (the driver learnt it is dead).
     public mutating func remove(_ id: SessionID) {

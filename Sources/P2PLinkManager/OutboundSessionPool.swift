@@ -61,7 +61,7 @@ public struct OutboundSessionPool: Sendable {
     }
 
     public let counterparties: Counterparties
-    public let configuration: SessionPoolConfiguration
+    public private(set) var configuration: SessionPoolConfiguration
     private var slots: [Slot]
     private var queue: [QueuedMessage] = []
     private var queuedIDs: Set<MessageID> = []
@@ -226,6 +226,34 @@ public struct OutboundSessionPool: Sendable {
             }
         }
         return deadline
+    }
+
+    /// Applies new settings to a running pool (a live configuration change) without disturbing the sessions
+    /// it keeps. Timeouts, heartbeat, resend and refresh periods apply from the next ``tick(now:)``; queue
+    /// bounds from the next ``submit(_:now:random:)``. More `sessionsPerPeer`: new slots, opened at once when
+    /// the pool is in use (a session or a queued message). Fewer: the pool keeps active sessions first, then
+    /// pending ones, then the rest, each in slot order, and tombstones the sessions of the slots it drops (their
+    /// unacknowledged messages are replayed by the ``DeliveryTracker`` over the sessions that remain).
+    public mutating func reconfigure(_ configuration: SessionPoolConfiguration, now: UInt64) -> [Action] {
+        let inUse = !queue.isEmpty || slots.contains { $0.state != .idle(retryAt: nil) }
+        self.configuration = configuration
+        let wanted = configuration.sessionsPerPeer
+        if wanted > slots.count {
+            slots += Array(repeating: Slot(), count: wanted - slots.count)
+            return inUse ? openIdleSlots(now: now) : []
+        }
+        guard wanted < slots.count else { return [] }
+        func rank(_ slot: Slot) -> Int {
+            switch slot.state {
+            case .active: 0
+            case .pending: 1
+            case .opening, .idle: 2
+            }
+        }
+        let keep = Set(slots.indices.sorted { (rank(slots[$0]), $0) < (rank(slots[$1]), $1) }.prefix(wanted))
+        let actions = slots.indices.filter { !keep.contains($0) }.compactMap { slots[$0].state.sessionID.map(Action.tombstone) }
+        slots = slots.indices.filter(keep.contains).map { slots[$0] }
+        return actions
     }
 
     /// Drops every session and the queue (the pair is no longer served here). Returns the tombstones.
