@@ -147,6 +147,9 @@ actor JetStreamConsumerCore {
 
     // MARK: Delivery
 
+    /// The shortest expiry a fetch request asks for: the server's answer must have time to arrive.
+    static let minimumFetchWait: Duration = .milliseconds(5)
+
     func poll(maxRecords: Int, timeout: Duration) async throws(BusError) -> [ConsumedRecord] {
         if closed { throw BusError(.closed, "consumer \(member)") }
         try bus.checkOpen()
@@ -156,40 +159,57 @@ actor JetStreamConsumerCore {
         while true {
             try await tick(force: held.isEmpty)
             if closed { throw BusError(.closed, "consumer \(member)") }
+            guard batch > 0 else { return [] }  // a poll for nothing still heart-beats and rebalances
             let owned = subscriptions.values.sorted { $0.partition < $1.partition }
             let remaining = deadline - clock.now
-            guard batch > 0 else { return [] }
             if owned.isEmpty {
                 if remaining <= .zero { return [] }
                 try? await Task.sleep(for: min(remaining, Self.waitSlice))
                 continue
             }
             roundRobin &+= 1
-            var result: [ConsumedRecord] = []
-            // A round of non-waiting fetches over every owned partition…
-            for index in 0..<owned.count where result.count < batch {
-                result += await fetch(owned[(roundRobin + index) % owned.count], count: batch - result.count, wait: nil)
-            }
-            if !result.isEmpty || remaining <= .zero { return result }
-            // …then one waiting fetch, in slices, so heartbeats and other partitions are not starved.
-            let wait = min(remaining, owned.count == 1 ? options.heartbeatInterval : Self.waitSlice)
-            result = await fetch(owned[roundRobin % owned.count], count: batch, wait: wait)
-            if !result.isEmpty { return result }
+            // One fetch per owned partition, all at once: the server answers each as soon as its
+            // partition holds a record, and an empty one after `wait`, so a poll costs one slice at
+            // most whatever the number of partitions (fetched one after another, every empty
+            // partition would cost a whole request expiry).
+            let wait = max(Self.minimumFetchWait, min(remaining, Self.waitSlice))
+            let result = await Self.fetch(Self.shares(of: batch, over: owned, start: roundRobin), topic: topic, wait: wait)
+            if !result.isEmpty || clock.now >= deadline { return result }
         }
     }
 
-    private func fetch(_ subscription: PullSubscription, count: Int, wait: Duration?) async -> [ConsumedRecord] {
-        let topic = self.topic
-        return await Blocking.run { () -> [ConsumedRecord] in
+    /// Splits `batch` records over the partitions, starting at `start` (rotating, so that no
+    /// partition is starved when `batch` is smaller than their number).
+    static func shares<Partition>(of batch: Int, over owned: [Partition], start: Int) -> [(Partition, Int)] {
+        let count = min(owned.count, batch)
+        guard count > 0 else { return [] }
+        return (0..<count).map { index in
+            (owned[(start + index) % owned.count], batch / count + (index < batch % count ? 1 : 0))
+        }
+    }
+
+    /// Fetches the partitions concurrently (each on a blocking thread) and returns their records in
+    /// partition order.
+    private static func fetch(_ shares: [(PullSubscription, Int)], topic: String, wait: Duration) async -> [ConsumedRecord] {
+        await withTaskGroup(of: (Int, [ConsumedRecord]).self) { group in
+            for (subscription, count) in shares {
+                group.addTask { (subscription.partition, await fetch(subscription, count: count, topic: topic, wait: wait)) }
+            }
+            var fetched: [(Int, [ConsumedRecord])] = []
+            for await part in group where !part.1.isEmpty { fetched.append(part) }
+            return fetched.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    /// A pull request that returns as soon as the partition holds records (`no_wait` with an expiry:
+    /// nats-server waits at most `wait` for the first one), with `count` records at most.
+    private static func fetch(_ subscription: PullSubscription, count: Int, topic: String, wait: Duration) async -> [ConsumedRecord] {
+        await Blocking.run { () -> [ConsumedRecord] in
             var request = jsFetchRequest()
             jsFetchRequest_Init(&request)
             request.Batch = Int32(count)
-            if let wait {
-                request.Expires = max(wait.nanoseconds, 1_000_000)
-            } else {
-                request.NoWait = true
-                request.Expires = 1_000_000_000
-            }
+            request.NoWait = true
+            request.Expires = wait.nanoseconds
             var list = natsMsgList()
             let status = natsSubscription_FetchRequest(&list, subscription.subscription, &request)
             defer { natsMsgList_Destroy(&list) }

@@ -16,8 +16,9 @@ import P2PWire
 public final class LinkManagerEngine {
     public let directory: MembershipDirectory
     public let topics: LinkManagerTopics
-    /// The `link.in` partitions this link manager consumes (written to `session.out.partitions`).
-    public let partitions: [Int]
+    /// The `link.in` partitions this link manager consumes (written to `session.out.partitions` for
+    /// every session it holds); changed by ``reassign(_:)``.
+    public private(set) var partitions: [Int]
     public private(set) var counters = LinkManagerCounters()
 
     private var tracker: DeliveryTracker
@@ -41,7 +42,7 @@ public final class LinkManagerEngine {
     ) throws(LinkManagerError) {
         self.directory = directory
         self.topics = topics
-        self.partitions = partitions
+        self.partitions = partitions.sorted()
         tracker = DeliveryTracker(configuration: try DeliveryTracker.Configuration(configuration))
         poolConfiguration = try SessionPoolConfiguration(configuration)
         inboundTable = InboundSessionTable(configuration: try InboundSessionTable.Configuration(configuration))
@@ -109,6 +110,19 @@ public final class LinkManagerEngine {
             return (try? AuthenticatedMessage(decoding: value, cache: &identityCache)).map(AppMessage.authenticated)
         }
         return try? AppMessage(decoding: value)
+    }
+
+    // MARK: Assignment
+
+    /// The `link.in` consumer's assignment changed: every session this engine holds is re-pointed
+    /// to the partitions it now consumes (`setPartitions`), so that their frames keep reaching it and
+    /// not the instance that took the partitions over (`docs/distributed.md`).
+    public func reassign(_ assigned: [Int]) {
+        let sorted = assigned.sorted()
+        guard sorted != partitions else { return }
+        partitions = sorted
+        for id in outbound.keys { outputs.append(.setPartitions(id, sorted)) }
+        for id in inbound.keys { outputs.append(.setPartitions(id, sorted)) }
     }
 
     // MARK: Timers
@@ -255,8 +269,23 @@ public final class LinkManagerEngine {
 
     func deliverLocally(key: [UInt8], message: AppMessage) {
         guard let value = try? message.encoded() else { return }
-        outputs.append(.publish(BusRecord(topic: topics.p2pIn, key: key, value: value)))
+        var recordID: String?
+        if case .authenticated(let authenticated) = message { recordID = Self.deliveryRecordID(authenticated.header) }
+        outputs.append(.publish(BusRecord(topic: topics.p2pIn, key: key, value: value, recordID: recordID)))
         counters.deliveredToApplications += 1
+    }
+
+    /// The `p2p.in` record id of an authenticated message: the same for every copy of it, whichever
+    /// link-manager instance delivers it, so the topic's de-duplication window stores it once.
+    /// SHA-256 of source, destination and message id (each length-prefixed), in hex.
+    public static func deliveryRecordID(_ header: AuthenticatedMessageHeader) -> String {
+        var bytes: [UInt8] = []
+        for field in [header.source.description, header.destination.description, header.messageID.value] {
+            let utf8 = Array(field.utf8)
+            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes += $0 }
+            bytes += utf8
+        }
+        return "m-" + SHA256.hash(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     private func publishMarker(_ marker: DeliveryMarker) {

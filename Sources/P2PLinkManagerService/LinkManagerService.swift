@@ -86,12 +86,14 @@ public actor LinkManagerService {
         self.producer = producer
         consumers = [outbound, inbound]
         let sink = OutputSink(producer: producer, table: table, observer: observer)
+        await sink.carryOut(reassign(await inbound.assignment()))
         let (batch, timeout, interval) = (options.pollBatch, options.pollTimeout, options.tickInterval)
         tasks.append(Task { await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) { await self.takeOutbound($0) } })
         tasks.append(Task { await Self.pollLoop(inbound, batch: batch, timeout: timeout, sink: sink) { await self.takeInbound($0) } })
         tasks.append(Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                await sink.carryOut(self.reassign(await inbound.assignment()))
                 await sink.carryOut(self.takeTick())
             }
         })
@@ -125,6 +127,12 @@ public actor LinkManagerService {
         for record in records { engine.handleInbound(value: record.value, now: time) }
         engine.flushAcknowledgements(now: time)
         return (engine.drain(), records)
+    }
+
+    /// Session partitions follow the `link.in` assignment (`docs/distributed.md`).
+    private func reassign(_ assigned: [Int]) -> [LinkManagerOutput] {
+        engine.reassign(assigned)
+        return engine.drain()
     }
 
     private func takeTick() -> [LinkManagerOutput] {

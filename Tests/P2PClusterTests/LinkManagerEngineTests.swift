@@ -195,4 +195,36 @@ struct LinkManagerEngineTests {
         #expect(pair.alice.trackedCount == 0)
         await pair.close()
     }
+
+    @Test func aReassignmentRepointsEverySessionHeldAndDeliveriesCarryAStableRecordID() async throws {
+        let pair = try await EnginePair()
+        for n in 0..<3 { try pair.send(n) }
+        try pair.settle()
+        let delivered = pair.delivered["bob"] ?? []
+        #expect(delivered.count == 3)
+        // Every copy of a message gets the same p2p.in record id, whichever instance delivers it.
+        for record in delivered {
+            guard case .authenticated(let message) = try AppMessage(decoding: record.value) else {
+                Issue.record("not authenticated")
+                continue
+            }
+            #expect(record.recordID == LinkManagerEngine.deliveryRecordID(message.header))
+        }
+        #expect(Set(delivered.compactMap(\.recordID)).count == 3)
+
+        // The link.in assignment moves: every session held is re-pointed, once per change.
+        #expect(pair.bob.partitions == [0, 1])
+        #expect(pair.bob.inboundSessionCount > 0 && pair.alice.outboundSessionCount > 0)
+        pair.bob.reassign([1, 0])
+        #expect(pair.bob.drain().isEmpty)
+        pair.bob.reassign([1])
+        var repointed: [[Int]] = []
+        for case .setPartitions(_, let partitions) in pair.bob.drain() { repointed.append(partitions) }
+        #expect(repointed == Array(repeating: [1], count: pair.bob.inboundSessionCount))
+        pair.alice.reassign([])
+        repointed = []
+        for case .setPartitions(_, let partitions) in pair.alice.drain() { repointed.append(partitions) }
+        #expect(repointed == Array(repeating: [], count: pair.alice.outboundSessionCount))
+        await pair.close()
+    }
 }
