@@ -21,8 +21,10 @@ public final class LinkManagerEngine {
     public private(set) var partitions: [Int]
     public private(set) var counters = LinkManagerCounters()
 
+    /// The configuration in force; changed by ``reconfigure(_:now:)``.
+    public private(set) var configuration: LinkManagerConfiguration
     private var tracker: DeliveryTracker
-    private let poolConfiguration: SessionPoolConfiguration
+    private var poolConfiguration: SessionPoolConfiguration
     private var pools: [Counterparties: OutboundSessionPool] = [:]
     private var outbound: [SessionID: OutboundSession] = [:]
     private var inboundTable: InboundSessionTable
@@ -43,6 +45,7 @@ public final class LinkManagerEngine {
         self.directory = directory
         self.topics = topics
         self.partitions = partitions.sorted()
+        self.configuration = configuration
         tracker = DeliveryTracker(configuration: try DeliveryTracker.Configuration(configuration))
         poolConfiguration = try SessionPoolConfiguration(configuration)
         inboundTable = InboundSessionTable(configuration: try InboundSessionTable.Configuration(configuration))
@@ -125,6 +128,33 @@ public final class LinkManagerEngine {
         for id in inbound.keys { outputs.append(.setPartitions(id, sorted)) }
     }
 
+    // MARK: Configuration
+
+    /// Applies a new configuration to the running link manager (`docs/configuration.md`, "Live changes"):
+    /// every part is validated first, so an invalid one changes nothing. Sessions are kept: new timeouts,
+    /// heartbeat, replay and expiry settings apply from the next tick, `maxMessageSizeBytes` to the next
+    /// handshake, `sessionsPerPeer` at once (new sessions open in pools in use; a lower value closes the
+    /// surplus, keeping active sessions first, and their unacknowledged messages are replayed over the others).
+    public func reconfigure(_ configuration: LinkManagerConfiguration, now: UInt64) throws(LinkManagerError) {
+        let trackerConfiguration = try DeliveryTracker.Configuration(configuration)
+        let pool = try SessionPoolConfiguration(configuration)
+        let inboundConfiguration = try InboundSessionTable.Configuration(configuration)
+        self.configuration = configuration
+        tracker.reconfigure(trackerConfiguration, now: now)
+        poolConfiguration = pool
+        for pair in Array(pools.keys) {
+            perform(pools[pair]?.reconfigure(pool, now: now) ?? [], pair: pair, now: now)
+        }
+        inboundTable.reconfigure(inboundConfiguration)
+    }
+
+    /// The modes and largest message of a handshake in `group`: the group's policy, with the message size
+    /// lowered to this link manager's `maxMessageSizeBytes` when that is smaller.
+    private func handshakeSettings(group: GroupID) -> (modes: P2PSession.ProtocolModes, maxMessageSize: Int) {
+        let settings = directory.sessionSettings(group: group)
+        return (settings.modes, min(settings.maxMessageSize, configuration.maxMessageSizeBytes))
+    }
+
     // MARK: Timers
 
     /// The periodic tick: replays and TTL expiry, heartbeats, session timeouts and handshake
@@ -197,7 +227,7 @@ public final class LinkManagerEngine {
             try? pools[pair]?.sessionOpenFailed(slot: slot, now: now)
             return
         }
-        let settings = directory.sessionSettings(group: pair.peer.groupID)
+        let settings = handshakeSettings(group: pair.peer.groupID)
         do {
             let initiator = try SessionInitiator(
                 configuration: InitiatorConfiguration(
@@ -409,7 +439,7 @@ extension LinkManagerEngine {
                 outputs.append(.removePartitions(evicted))
             }
         }
-        let settings = directory.sessionSettings(group: peer.identity.groupID)
+        let settings = handshakeSettings(group: peer.identity.groupID)
         do {
             let sessionHello = try P2PSession.InitiatorHello(
                 sessionID: id.bytes, ephemeralKey: Array(hello.ephemeralPublicKey.readableBytesView),

@@ -55,6 +55,7 @@ public actor LinkManagerService {
     private var tasks: [Task<Void, Never>] = []
     private var consumers: [any BusConsumer] = []
     private var producer: (any BusProducer)?
+    private var sink: OutputSink?
     private var started = false
 
     public init(
@@ -86,6 +87,7 @@ public actor LinkManagerService {
         self.producer = producer
         consumers = [outbound, inbound]
         let sink = OutputSink(producer: producer, table: table, observer: observer)
+        self.sink = sink
         await sink.carryOut(reassign(await inbound.assignment()))
         let (batch, timeout, interval) = (options.pollBatch, options.pollTimeout, options.tickInterval)
         tasks.append(Task { await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) { await self.takeOutbound($0) } })
@@ -99,6 +101,18 @@ public actor LinkManagerService {
         })
     }
 
+    /// The configuration in force.
+    public var configuration: LinkManagerConfiguration { engine.configuration }
+
+    /// Applies a new configuration without a restart (``LinkManagerEngine/reconfigure(_:now:)``) and carries
+    /// out what it asks at once (sessions opened or closed by a new `sessionsPerPeer`). Throws, changing
+    /// nothing, when the configuration does not make valid state-machine settings.
+    public func reconfigure(_ configuration: LinkManagerConfiguration) async throws {
+        try engine.reconfigure(configuration, now: now())
+        let outputs = engine.drain()
+        if let sink { await sink.carryOut(outputs) }
+    }
+
     /// Stops the loops, leaves the consumer groups and flushes the producer.
     public func stop() async {
         for task in tasks { task.cancel() }
@@ -108,6 +122,7 @@ public actor LinkManagerService {
         consumers = []
         await producer?.close()
         producer = nil
+        sink = nil
     }
 
     // MARK: Engine access (actor-isolated)

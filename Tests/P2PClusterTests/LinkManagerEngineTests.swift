@@ -227,4 +227,44 @@ struct LinkManagerEngineTests {
         #expect(repointed == Array(repeating: [], count: pair.alice.outboundSessionCount))
         await pair.close()
     }
+
+    @Test("a live configuration change keeps the sessions, applies new periods and resizes the pools")
+    func liveReconfiguration() async throws {
+        let pair = try await EnginePair()
+        try pair.send(0)
+        try pair.settle()
+        #expect(pair.bobDeliveredIDs == ["m-0"] && pair.alice.outboundSessionCount == 1)
+        let hellos = pair.framesSeen[.initiatorHello] ?? 0
+
+        // Three sessions per peer, heartbeats every 5 s: two more sessions open at once, the first is kept.
+        var configuration = pair.alice.configuration
+        configuration.sessionsPerPeer = 3
+        configuration.heartbeatPeriodMillis = 5_000
+        try pair.alice.reconfigure(configuration, now: pair.now)
+        try pair.settle()
+        #expect(pair.framesSeen[.initiatorHello] == hellos + 2)
+        #expect(pair.alice.outboundSessionCount == 3)
+        let heartbeats = pair.framesSeen[.heartbeat] ?? 0
+        try pair.advance(by: 4_500, step: 500)
+        #expect(pair.framesSeen[.heartbeat, default: 0] == heartbeats)  // the old 2 s period would have sent some
+        try pair.advance(by: 1_000, step: 500)
+        #expect(pair.framesSeen[.heartbeat, default: 0] >= heartbeats + 3)
+
+        // Back to one session: the surplus is closed, traffic goes on, nothing is delivered twice.
+        configuration.sessionsPerPeer = 1
+        try pair.alice.reconfigure(configuration, now: pair.now)
+        let closed = pair.alice.drain().filter { if case .removePartitions = $0 { true } else { false } }
+        #expect(closed.count == 2 && pair.alice.outboundSessionCount == 1)
+        for n in 1..<10 { try pair.send(n) }
+        try pair.settle()
+        #expect(pair.bobDeliveredIDs.sorted() == (0..<10).map { "m-\($0)" }.sorted())
+        #expect(pair.framesSeen[.initiatorHello] == hellos + 2)
+
+        // A configuration the state machines refuse changes nothing.
+        var invalid = configuration
+        invalid.heartbeatPeriodMillis = invalid.sessionTimeoutMillis
+        #expect(throws: LinkManagerError.self) { try pair.alice.reconfigure(invalid, now: pair.now) }
+        #expect(pair.alice.configuration == configuration)
+        await pair.close()
+    }
 }
