@@ -71,6 +71,25 @@ struct HandshakeTests {
         #expect(ihs1.encoded == ihs2.encoded)
     }
 
+    @Test func onceEstablishedADifferentMessageOfAnyStepIsUnexpected() throws {
+        var initiator = try makeInitiator()
+        var responder = try makeResponder()
+        let m = try runHandshake(&initiator, &responder)
+        var otherSealed = m.initiatorHandshake.sealed
+        otherSealed[0] ^= 0x01
+        let otherInitiatorHandshake = try InitiatorHandshake(sealed: otherSealed)
+        let otherResponderHandshake = try ResponderHandshake(sealed: otherSealed)
+        let otherInitiator = try makeInitiator(seed: 3)
+        var otherResponder = try makeResponder(seed: 4)
+        let otherResponderHello = try otherResponder.receive(otherInitiator.hello)
+        expectCode(.unexpectedMessage) { _ = try responder.receive(otherInitiator.hello) }
+        expectCode(.unexpectedMessage) { _ = try responder.receive(otherInitiatorHandshake, lookup: Directory()) }
+        expectCode(.unexpectedMessage) { _ = try initiator.receive(otherResponderHello) }
+        expectCode(.unexpectedMessage) { try initiator.receive(otherResponderHandshake) }
+        #expect(initiator.isEstablished && responder.isEstablished)
+        expectAgreement(initiator, responder, delivered: 4)
+    }
+
     @Test func aFailedMessageLeavesTheStateUnchanged() throws {
         var initiator = try makeInitiator()
         var responder = try makeResponder()
