@@ -20,9 +20,7 @@ public enum AES256GCM {
         fileprivate let state: UnsafeMutableRawBufferPointer
 
         public init(_ secret: SecretBytes) throws(CryptoError) {
-            guard secret.count == AES256GCM.keyByteCount else {
-                throw CryptoError(.invalidLength, "AES-256-GCM key of \(secret.count) bytes")
-            }
+            try AES256GCM.checkKeyLength(secret)
             guard AES256GCM.isAvailable else { throw CryptoError(.algorithmUnavailable, "AES-256-GCM") }
             state = .allocate(byteCount: CSodium_aes256gcm_statebytes(), alignment: 16)
             secret.withUnsafeBytes { k in _ = CSodium_aes256gcm_beforenm(state.baseAddress, k.baseAddress) }
@@ -42,13 +40,7 @@ public enum AES256GCM {
         _ plaintext: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
-        let sealedCount = try AEADBuffers.sealedCount(plaintext, output)
-        nonce.withUnsafeBytes { n in
-            _ = CSodium_aes256gcm_seal(
-                output.baseAddress, plaintext.baseAddress, plaintext.count,
-                associatedData.baseAddress, associatedData.count, n.baseAddress, key.state.baseAddress)
-        }
-        return sealedCount
+        try sealCombined(plaintext, associatedData: associatedData, nonce: nonce, key: key, into: output)
     }
 
     /// Verifies and decrypts `ciphertext ‖ tag`; writes `sealed.count - 16` bytes into `output`.
@@ -57,13 +49,17 @@ public enum AES256GCM {
         _ sealed: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
-        let plaintextCount = try AEADBuffers.openedCount(sealed, output)
-        let result = nonce.withUnsafeBytes { n in
-            CSodium_aes256gcm_open(
-                output.baseAddress, sealed.baseAddress, sealed.count,
-                associatedData.baseAddress, associatedData.count, n.baseAddress, key.state.baseAddress)
-        }
-        guard result == 0 else { throw CryptoError(.authenticationFailed) }
-        return plaintextCount
+        try openCombined(sealed, associatedData: associatedData, nonce: nonce, key: key, into: output)
+    }
+}
+
+extension AES256GCM: SodiumAEAD {
+    static var algorithmName: String { "AES-256-GCM" }
+    static var sodiumSeal: SodiumAEADFunction { CSodium_aes256gcm_seal }
+    static var sodiumOpen: SodiumAEADFunction { CSodium_aes256gcm_open }
+
+    @inline(__always)
+    static func withKeyPointer<R>(_ key: Key, _ body: (UnsafeRawPointer?) -> R) -> R {
+        body(UnsafeRawPointer(key.state.baseAddress))
     }
 }

@@ -13,9 +13,7 @@ public enum ChaCha20Poly1305 {
         let secret: SecretBytes
 
         public init(_ secret: SecretBytes) throws(CryptoError) {
-            guard secret.count == ChaCha20Poly1305.keyByteCount else {
-                throw CryptoError(.invalidLength, "ChaCha20-Poly1305 key of \(secret.count) bytes")
-            }
+            try ChaCha20Poly1305.checkKeyLength(secret)
             Sodium.ensureInitialized()
             self.secret = secret
         }
@@ -30,15 +28,7 @@ public enum ChaCha20Poly1305 {
         _ plaintext: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
-        let sealedCount = try AEADBuffers.sealedCount(plaintext, output)
-        nonce.withUnsafeBytes { n in
-            key.secret.withUnsafeBytes { k in
-                _ = CSodium_chacha20poly1305_seal(
-                    output.baseAddress, plaintext.baseAddress, plaintext.count,
-                    associatedData.baseAddress, associatedData.count, n.baseAddress, k.baseAddress)
-            }
-        }
-        return sealedCount
+        try sealCombined(plaintext, associatedData: associatedData, nonce: nonce, key: key, into: output)
     }
 
     /// Verifies and decrypts `sealed` (`ciphertext ‖ tag`); writes `sealed.count - 16` bytes into
@@ -49,16 +39,7 @@ public enum ChaCha20Poly1305 {
         _ sealed: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         nonce: AEADNonce, key: Key, into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
-        let plaintextCount = try AEADBuffers.openedCount(sealed, output)
-        let result = nonce.withUnsafeBytes { n in
-            key.secret.withUnsafeBytes { k in
-                CSodium_chacha20poly1305_open(
-                    output.baseAddress, sealed.baseAddress, sealed.count,
-                    associatedData.baseAddress, associatedData.count, n.baseAddress, k.baseAddress)
-            }
-        }
-        guard result == 0 else { throw CryptoError(.authenticationFailed) }
-        return plaintextCount
+        try openCombined(sealed, associatedData: associatedData, nonce: nonce, key: key, into: output)
     }
 
     /// Writes into `tag` (at least 16 bytes) the tag ChaCha20-Poly1305 gives an **empty** plaintext
@@ -117,5 +98,16 @@ public enum ChaCha20Poly1305 {
         }
         if let failure { throw failure }
         return output
+    }
+}
+
+extension ChaCha20Poly1305: SodiumAEAD {
+    static var algorithmName: String { "ChaCha20-Poly1305" }
+    static var sodiumSeal: SodiumAEADFunction { CSodium_chacha20poly1305_seal }
+    static var sodiumOpen: SodiumAEADFunction { CSodium_chacha20poly1305_open }
+
+    @inline(__always)
+    static func withKeyPointer<R>(_ key: Key, _ body: (UnsafeRawPointer?) -> R) -> R {
+        key.secret.withUnsafeBytes { body($0.baseAddress) }
     }
 }

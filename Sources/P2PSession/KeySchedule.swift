@@ -20,6 +20,14 @@ enum KeySchedule {
         [UInt8](repeating: 0x20, count: 64) + Array(text.utf8) + [0x00]
     }
 
+    /// The context `role` signs under.
+    static func signatureContext(_ role: SessionRole) -> [UInt8] {
+        switch role {
+        case .initiator: initiatorSignatureContext
+        case .responder: responderSignatureContext
+        }
+    }
+
     static let keyByteCount = 32
     static let ivByteCount = AEADNonce.byteCount
 
@@ -106,6 +114,31 @@ struct HandshakeSecrets {
     func finished(_ role: SessionRole, transcriptHash: [UInt8]) -> [UInt8] {
         let key = role == .initiator ? initiatorFinishedKey : responderFinishedKey
         return HMACSHA256(key: key).authenticate(transcriptHash)
+    }
+}
+
+/// What both sides know once the two hellos are exchanged: the X25519 secret, the handshake secrets
+/// and the transcript so far.
+struct HelloKeys {
+    let sharedSecret: SecretBytes
+    let secrets: HandshakeSecrets
+    /// SHA-256 state over IH ‖ RH.
+    let transcript: SHA256
+
+    /// Agrees `role`'s `ephemeral` key with the other hello's, given both hellos and their encodings.
+    init(
+        _ role: SessionRole, ephemeral: X25519.PrivateKey, initiatorHello: InitiatorHello,
+        initiatorHelloEncoded: [UInt8], responderHello: ResponderHello, responderHelloEncoded: [UInt8]
+    ) throws(SessionError) {
+        let peerKey = role == .initiator ? responderHello.ephemeralKey : initiatorHello.ephemeralKey
+        sharedSecret = try KeySchedule.sharedSecret(ephemeral, peerKey)
+        secrets = HandshakeSecrets(
+            sharedSecret: sharedSecret, sessionID: initiatorHello.sessionID,
+            initiatorEphemeral: initiatorHello.ephemeralKey, responderEphemeral: responderHello.ephemeralKey)
+        var transcript = SHA256()
+        transcript.update(initiatorHelloEncoded)
+        transcript.update(responderHelloEncoded)
+        self.transcript = transcript
     }
 }
 

@@ -20,31 +20,25 @@ public struct SessionInitiator: ~Copyable, Sendable {
     /// The first message; the same value however often it is read.
     public let hello: InitiatorHello
     private let helloEncoded: [UInt8]
-    private var state: State
+    private var state: HandshakePhase<AfterHandshake, Established>
 
-    private enum State {
-        case awaitingResponderHello
-        case awaitingResponderHandshake(AfterHandshake)
-        case established(AfterHandshake, Established)
-    }
-
-    private struct AfterHandshake {
-        let responderHelloEncoded: [UInt8]
+    /// After the ResponderHello: what the hellos gave, and the InitiatorHandshake sent in answer.
+    private struct AfterHandshake: HelloStep {
+        let receivedEncoded: [UInt8]
         let selectedMode: ProtocolMode
-        let sharedSecret: SecretBytes
-        let secrets: HandshakeSecrets
-        let message: InitiatorHandshake
+        let keys: HelloKeys
+        let answer: InitiatorHandshake
         let payloadEncoded: [UInt8]
-        /// SHA-256 state over IH ‖ RH ‖ IP.
-        let transcript: SHA256
+        var transcriptPart: [[UInt8]] { [receivedEncoded, payloadEncoded] }
     }
 
-    private struct Established {
-        let responderHandshakeEncoded: [UInt8]
+    /// After the ResponderHandshake, which needs no answer.
+    private struct Established: FinalStep {
+        let receivedEncoded: [UInt8]
         let responderPayloadEncoded: [UInt8]
-        let parameters: SessionParameters
-        let dataSecrets: DataSecrets
-        let transcriptHash: [UInt8]
+        let session: EstablishedSession
+        var answer: Void { () }
+        var transcriptPart: [[UInt8]] { [responderPayloadEncoded] }
     }
 
     /// Creates the session id and ephemeral key from `random` and builds the ``InitiatorHello``.
@@ -63,53 +57,30 @@ public struct SessionInitiator: ~Copyable, Sendable {
         self.responderKeyHash = KeySchedule.keyHash(configuration.responderIdentity)
         self.hello = hello
         helloEncoded = hello.encoded
-        state = .awaitingResponderHello
+        state = .awaitingHello
     }
 
     /// Takes the ``ResponderHello`` and returns the ``InitiatorHandshake`` to send.
     public mutating func receive(_ responderHello: ResponderHello) throws(SessionError) -> InitiatorHandshake {
         let encoded = responderHello.encoded
-        switch state {
-        case .awaitingResponderHandshake(let after), .established(let after, _):
-            guard after.responderHelloEncoded == encoded else {
-                throw SessionError(.unexpectedMessage, "a different ResponderHello after the first")
-            }
-            return after.message
-        case .awaitingResponderHello:
-            break
-        }
+        if let answer = try state.repeatedHello(encoded, "ResponderHello") { return answer }
         guard configuration.supportedModes.contains(responderHello.selectedMode) else {
             throw SessionError(.noCommonMode, "the responder selected \(responderHello.selectedMode), not offered")
         }
-        let shared = try KeySchedule.sharedSecret(ephemeral, responderHello.ephemeralKey)
-        let secrets = HandshakeSecrets(
-            sharedSecret: shared, sessionID: hello.sessionID, initiatorEphemeral: hello.ephemeralKey,
-            responderEphemeral: responderHello.ephemeralKey)
-
-        var transcript = SHA256()
-        transcript.update(helloEncoded)
-        transcript.update(encoded)
+        let keys = try HelloKeys(
+            .initiator, ephemeral: ephemeral, initiatorHello: hello, initiatorHelloEncoded: helloEncoded,
+            responderHello: responderHello, responderHelloEncoded: encoded)
         var payload = InitiatorHandshakePayload(
             responderKeyHash: responderKeyHash, initiatorKeyHash: ownKeyHash, groupID: configuration.groupID,
             supportedModes: configuration.supportedModes, maxMessageSize: UInt32(configuration.maxMessageSize))
-        let prefix = payload.prefix
-        var signed = transcript
-        signed.update(prefix)
-        payload.signature = configuration.identity.signature(
-            for: KeySchedule.initiatorSignatureContext + signed.finalize())
-        var finished = transcript
-        finished.update(prefix)
-        finished.update(payload.signature)
-        payload.finished = secrets.finished(.initiator, transcriptHash: finished.finalize())
-
+        payload.authenticate(transcript: keys.transcript, identity: configuration.identity, secrets: keys.secrets)
         let plaintext = payload.encoded
-        transcript.update(plaintext)
         let message = try InitiatorHandshake(
-            sealed: secrets.seal(plaintext, from: .initiator, sessionID: hello.sessionID))
-        state = .awaitingResponderHandshake(
+            sealed: keys.secrets.seal(plaintext, from: .initiator, sessionID: hello.sessionID))
+        state = .awaitingHandshake(
             AfterHandshake(
-                responderHelloEncoded: encoded, selectedMode: responderHello.selectedMode, sharedSecret: shared,
-                secrets: secrets, message: message, payloadEncoded: plaintext, transcript: transcript))
+                receivedEncoded: encoded, selectedMode: responderHello.selectedMode, keys: keys, answer: message,
+                payloadEncoded: plaintext))
         return message
     }
 
@@ -117,19 +88,13 @@ public struct SessionInitiator: ~Copyable, Sendable {
     public mutating func receive(_ responderHandshake: ResponderHandshake) throws(SessionError) {
         let encoded = responderHandshake.encoded
         let after: AfterHandshake
-        switch state {
-        case .awaitingResponderHello:
-            throw SessionError(.unexpectedMessage, "ResponderHandshake before ResponderHello")
-        case .established(_, let established):
-            guard established.responderHandshakeEncoded == encoded else {
-                throw SessionError(.unexpectedMessage, "a different ResponderHandshake after the first")
-            }
-            return
-        case .awaitingResponderHandshake(let current):
-            after = current
+        switch try state.handshakeArrival(encoded, "ResponderHandshake", after: "ResponderHello") {
+        case .repeated: return
+        case .first(let hellos): after = hellos
         }
 
-        let plaintext = try after.secrets.open(responderHandshake.sealed, from: .responder, sessionID: hello.sessionID)
+        let plaintext = try after.keys.secrets.open(
+            responderHandshake.sealed, from: .responder, sessionID: hello.sessionID)
         let payload = try ResponderHandshakePayload(encoded: plaintext)
         guard constantTimeEquals(payload.responderKeyHash, responderKeyHash) else {
             throw SessionError(.wrongIdentityKey, "the responder answered for another identity")
@@ -149,26 +114,12 @@ public struct SessionInitiator: ~Copyable, Sendable {
             throw SessionError(
                 .maxMessageSizeMismatch, "responder agreed \(payload.maxMessageSize), we proposed \(configuration.maxMessageSize)")
         }
-        // The finished MAC first (cheap; a diverging transcript shows as tampering), then the signature.
-        var finished = after.transcript
-        finished.update(payload.prefix)
-        finished.update(payload.signature)
-        let expectedFinished = after.secrets.finished(.responder, transcriptHash: finished.finalize())
-        guard constantTimeEquals(expectedFinished, payload.finished) else {
-            throw SessionError(.tamperedMessage, "the responder's finished MAC does not verify")
-        }
-        var signed = after.transcript
-        signed.update(payload.prefix)
-        do {
-            try configuration.responderIdentity.verify(
-                signature: payload.signature, for: KeySchedule.responderSignatureContext + signed.finalize())
-        } catch {
-            throw SessionError(.wrongIdentityKey, "the responder's signature does not verify")
-        }
+        var transcript = after.keys.transcript
+        transcript.update(after.payloadEncoded)
+        try payload.verify(
+            transcript: transcript, identity: configuration.responderIdentity, secrets: after.keys.secrets)
 
-        var transcript = after.transcript
         transcript.update(plaintext)
-        let transcriptHash = transcript.finalize()
         let parameters = SessionParameters(
             sessionID: hello.sessionID, role: .initiator, mode: after.selectedMode,
             maxMessageSize: Int(payload.maxMessageSize), groupID: configuration.groupID,
@@ -176,59 +127,29 @@ public struct SessionInitiator: ~Copyable, Sendable {
         state = .established(
             after,
             Established(
-                responderHandshakeEncoded: encoded, responderPayloadEncoded: plaintext, parameters: parameters,
-                dataSecrets: DataSecrets(sharedSecret: after.sharedSecret, transcriptHash: transcriptHash),
-                transcriptHash: transcriptHash))
+                receivedEncoded: encoded, responderPayloadEncoded: plaintext,
+                session: EstablishedSession(
+                    parameters: parameters, sharedSecret: after.keys.sharedSecret, transcript: transcript)))
     }
 
     /// Whether the handshake finished.
-    public var isEstablished: Bool {
-        if case .established = state { return true }
-        return false
-    }
+    public var isEstablished: Bool { state.isEstablished }
 
     /// What both sides agreed, once established.
-    public var parameters: SessionParameters? {
-        if case .established(_, let established) = state { return established.parameters }
-        return nil
-    }
+    public var parameters: SessionParameters? { state.parameters }
 
     /// Consumes the finished handshake into the data-phase ``TransportSession``.
-    public consuming func transportSession() throws(SessionError) -> TransportSession {
-        guard case .established(_, let established) = state else {
-            throw SessionError(.handshakeNotFinished)
-        }
-        return TransportSession(parameters: established.parameters, secrets: established.dataSecrets)
-    }
+    public consuming func transportSession() throws(SessionError) -> TransportSession { try state.transportSession() }
 
     // MARK: Test visibility
 
     /// The transcript hashes this side knows: `H(IH)`, `H(IH ‖ RH)`, `H(IH ‖ RH ‖ IP)`, `H(IH ‖ RH ‖ IP ‖ RP)`,
     /// as far as the handshake got. After each delivered message both sides agree on their common prefix.
-    @_spi(Testing) public var transcriptHashes: [[UInt8]] {
-        switch state {
-        case .awaitingResponderHello:
-            return prefixHashes([helloEncoded])
-        case .awaitingResponderHandshake(let after):
-            return prefixHashes([helloEncoded, after.responderHelloEncoded, after.payloadEncoded])
-        case .established(let after, let established):
-            return prefixHashes([
-                helloEncoded, after.responderHelloEncoded, after.payloadEncoded, established.responderPayloadEncoded,
-            ])
-        }
-    }
+    @_spi(Testing) public var transcriptHashes: [[UInt8]] { state.transcriptHashes(opening: [helloEncoded]) }
 
     /// The handshake secrets in the order of `docs/session-protocol.md` §4, once derived.
-    @_spi(Testing) public var handshakeKeyMaterial: [SecretBytes] {
-        switch state {
-        case .awaitingResponderHello: return []
-        case .awaitingResponderHandshake(let after), .established(let after, _): return after.secrets.all
-        }
-    }
+    @_spi(Testing) public var handshakeKeyMaterial: [SecretBytes] { state.handshakeKeyMaterial }
 
     /// The data secrets (i key, r key, i iv, r iv), once established.
-    @_spi(Testing) public var dataKeyMaterial: [SecretBytes] {
-        if case .established(_, let established) = state { return established.dataSecrets.all }
-        return []
-    }
+    @_spi(Testing) public var dataKeyMaterial: [SecretBytes] { state.dataKeyMaterial }
 }

@@ -9,32 +9,25 @@ public import P2PCrypto
 public struct SessionResponder: ~Copyable, Sendable {
     private let configuration: ResponderConfiguration
     private let ephemeral: X25519.PrivateKey
-    private var state: State
+    private var state: HandshakePhase<AfterHello, Established>
 
-    private enum State {
-        case awaitingInitiatorHello
-        case awaitingInitiatorHandshake(AfterHello)
-        case established(AfterHello, Established)
-    }
-
-    private struct AfterHello {
+    /// After the InitiatorHello: what the hellos gave, and the ResponderHello sent in answer.
+    private struct AfterHello: HelloStep {
         let initiatorHello: InitiatorHello
-        let initiatorHelloEncoded: [UInt8]
-        let message: ResponderHello
-        let sharedSecret: SecretBytes
-        let secrets: HandshakeSecrets
-        /// SHA-256 state over IH ‖ RH.
-        let transcript: SHA256
+        let receivedEncoded: [UInt8]
+        let answer: ResponderHello
+        let keys: HelloKeys
+        var transcriptPart: [[UInt8]] { [receivedEncoded, answer.encoded] }
     }
 
-    private struct Established {
-        let initiatorHandshakeEncoded: [UInt8]
+    /// After the InitiatorHandshake, and the ResponderHandshake sent in answer.
+    private struct Established: FinalStep {
+        let receivedEncoded: [UInt8]
         let initiatorPayloadEncoded: [UInt8]
         let responderPayloadEncoded: [UInt8]
-        let message: ResponderHandshake
-        let parameters: SessionParameters
-        let dataSecrets: DataSecrets
-        let transcriptHash: [UInt8]
+        let answer: ResponderHandshake
+        let session: EstablishedSession
+        var transcriptPart: [[UInt8]] { [initiatorPayloadEncoded, responderPayloadEncoded] }
     }
 
     /// Creates the responder's ephemeral key from `random`.
@@ -42,37 +35,22 @@ public struct SessionResponder: ~Copyable, Sendable {
         try configuration.validate()
         self.configuration = configuration
         ephemeral = X25519.PrivateKey(using: &random)
-        state = .awaitingInitiatorHello
+        state = .awaitingHello
     }
 
     /// Takes the ``InitiatorHello`` and returns the ``ResponderHello`` with the strongest common mode.
     public mutating func receive(_ initiatorHello: InitiatorHello) throws(SessionError) -> ResponderHello {
         let encoded = initiatorHello.encoded
-        switch state {
-        case .awaitingInitiatorHandshake(let after), .established(let after, _):
-            guard after.initiatorHelloEncoded == encoded else {
-                throw SessionError(.unexpectedMessage, "a different InitiatorHello after the first")
-            }
-            return after.message
-        case .awaitingInitiatorHello:
-            break
-        }
+        if let answer = try state.repeatedHello(encoded, "InitiatorHello") { return answer }
         guard let mode = configuration.supportedModes.intersection(initiatorHello.supportedModes).strongest else {
             throw SessionError(.noCommonMode)
         }
-        let shared = try KeySchedule.sharedSecret(ephemeral, initiatorHello.ephemeralKey)
         let message = try ResponderHello(ephemeralKey: ephemeral.publicKey.rawRepresentation, selectedMode: mode)
-        var transcript = SHA256()
-        transcript.update(encoded)
-        transcript.update(message.encoded)
-        state = .awaitingInitiatorHandshake(
-            AfterHello(
-                initiatorHello: initiatorHello, initiatorHelloEncoded: encoded, message: message,
-                sharedSecret: shared,
-                secrets: HandshakeSecrets(
-                    sharedSecret: shared, sessionID: initiatorHello.sessionID,
-                    initiatorEphemeral: initiatorHello.ephemeralKey, responderEphemeral: message.ephemeralKey),
-                transcript: transcript))
+        let keys = try HelloKeys(
+            .responder, ephemeral: ephemeral, initiatorHello: initiatorHello, initiatorHelloEncoded: encoded,
+            responderHello: message, responderHelloEncoded: message.encoded)
+        state = .awaitingHandshake(
+            AfterHello(initiatorHello: initiatorHello, receivedEncoded: encoded, answer: message, keys: keys))
         return message
     }
 
@@ -83,21 +61,15 @@ public struct SessionResponder: ~Copyable, Sendable {
     ) throws(SessionError) -> ResponderHandshake {
         let encoded = initiatorHandshake.encoded
         let after: AfterHello
-        switch state {
-        case .awaitingInitiatorHello:
-            throw SessionError(.unexpectedMessage, "InitiatorHandshake before InitiatorHello")
-        case .established(_, let established):
-            guard established.initiatorHandshakeEncoded == encoded else {
-                throw SessionError(.unexpectedMessage, "a different InitiatorHandshake after the first")
-            }
-            return established.message
-        case .awaitingInitiatorHandshake(let current):
-            after = current
+        switch try state.handshakeArrival(encoded, "InitiatorHandshake", after: "InitiatorHello") {
+        case .repeated(let answer): return answer
+        case .first(let hellos): after = hellos
         }
         let hello = after.initiatorHello
         let sessionID = hello.sessionID
+        let secrets = after.keys.secrets
 
-        let plaintext = try after.secrets.open(initiatorHandshake.sealed, from: .initiator, sessionID: sessionID)
+        let plaintext = try secrets.open(initiatorHandshake.sealed, from: .initiator, sessionID: sessionID)
         let payload = try InitiatorHandshakePayload(encoded: plaintext)
         guard payload.supportedModes == hello.supportedModes else {
             throw SessionError(.modeDowngrade, "the InitiatorHello's modes were changed in transit")
@@ -129,107 +101,53 @@ public struct SessionResponder: ~Copyable, Sendable {
         guard Int(payload.maxMessageSize) >= SessionLimits.minimumMaxMessageSize else {
             throw SessionError(.maxMessageSizeBelowFloor, "initiator proposed \(payload.maxMessageSize)")
         }
-        let prefix = payload.prefix
-        // The finished MAC first: it is cheap, and a transcript that differs between the two sides
-        // (a message changed in transit) shows here as tampering rather than as a bad signature.
-        var finished = after.transcript
-        finished.update(prefix)
-        finished.update(payload.signature)
-        guard constantTimeEquals(after.secrets.finished(.initiator, transcriptHash: finished.finalize()), payload.finished)
-        else { throw SessionError(.tamperedMessage, "the initiator's finished MAC does not verify") }
-        var signed = after.transcript
-        signed.update(prefix)
-        do {
-            try peerKey.verify(signature: payload.signature, for: KeySchedule.initiatorSignatureContext + signed.finalize())
-        } catch {
-            throw SessionError(.wrongIdentityKey, "the initiator's signature does not verify")
-        }
+        try payload.verify(transcript: after.keys.transcript, identity: peerKey, secrets: secrets)
 
         // Answer.
         let agreed = min(Int(payload.maxMessageSize), configuration.maxMessageSize)
-        var transcript = after.transcript
+        var transcript = after.keys.transcript
         transcript.update(plaintext)
         var response = ResponderHandshakePayload(
             responderKeyHash: payload.responderKeyHash, initiatorKeyHash: payload.initiatorKeyHash,
             supportedModes: configuration.supportedModes, maxMessageSize: UInt32(agreed))
-        let responsePrefix = response.prefix
-        var responseSigned = transcript
-        responseSigned.update(responsePrefix)
-        response.signature = localIdentity.signature(
-            for: KeySchedule.responderSignatureContext + responseSigned.finalize())
-        var responseFinished = transcript
-        responseFinished.update(responsePrefix)
-        responseFinished.update(response.signature)
-        response.finished = after.secrets.finished(.responder, transcriptHash: responseFinished.finalize())
+        response.authenticate(transcript: transcript, identity: localIdentity, secrets: secrets)
         let responsePlaintext = response.encoded
         transcript.update(responsePlaintext)
-        let transcriptHash = transcript.finalize()
         let message = try ResponderHandshake(
-            sealed: after.secrets.seal(responsePlaintext, from: .responder, sessionID: sessionID))
+            sealed: secrets.seal(responsePlaintext, from: .responder, sessionID: sessionID))
 
         let parameters = SessionParameters(
-            sessionID: sessionID, role: .responder, mode: after.message.selectedMode, maxMessageSize: agreed,
+            sessionID: sessionID, role: .responder, mode: after.answer.selectedMode, maxMessageSize: agreed,
             groupID: hello.groupID, initiatorKeyHash: payload.initiatorKeyHash,
             responderKeyHash: payload.responderKeyHash)
         state = .established(
             after,
             Established(
-                initiatorHandshakeEncoded: encoded, initiatorPayloadEncoded: plaintext,
-                responderPayloadEncoded: responsePlaintext, message: message, parameters: parameters,
-                dataSecrets: DataSecrets(sharedSecret: after.sharedSecret, transcriptHash: transcriptHash),
-                transcriptHash: transcriptHash))
+                receivedEncoded: encoded, initiatorPayloadEncoded: plaintext,
+                responderPayloadEncoded: responsePlaintext, answer: message,
+                session: EstablishedSession(
+                    parameters: parameters, sharedSecret: after.keys.sharedSecret, transcript: transcript)))
         return message
     }
 
     /// Whether the handshake finished.
-    public var isEstablished: Bool {
-        if case .established = state { return true }
-        return false
-    }
+    public var isEstablished: Bool { state.isEstablished }
 
     /// What both sides agreed (including which local identity answered), once established.
-    public var parameters: SessionParameters? {
-        if case .established(_, let established) = state { return established.parameters }
-        return nil
-    }
+    public var parameters: SessionParameters? { state.parameters }
 
     /// Consumes the finished handshake into the data-phase ``TransportSession``.
-    public consuming func transportSession() throws(SessionError) -> TransportSession {
-        guard case .established(_, let established) = state else {
-            throw SessionError(.handshakeNotFinished)
-        }
-        return TransportSession(parameters: established.parameters, secrets: established.dataSecrets)
-    }
+    public consuming func transportSession() throws(SessionError) -> TransportSession { try state.transportSession() }
 
     // MARK: Test visibility
 
     /// The transcript hashes this side knows: `H(IH)`, `H(IH ‖ RH)`, `H(IH ‖ RH ‖ IP)`, `H(IH ‖ RH ‖ IP ‖ RP)`,
     /// as far as the handshake got.
-    @_spi(Testing) public var transcriptHashes: [[UInt8]] {
-        switch state {
-        case .awaitingInitiatorHello:
-            return []
-        case .awaitingInitiatorHandshake(let after):
-            return prefixHashes([after.initiatorHelloEncoded, after.message.encoded])
-        case .established(let after, let established):
-            return prefixHashes([
-                after.initiatorHelloEncoded, after.message.encoded, established.initiatorPayloadEncoded,
-                established.responderPayloadEncoded,
-            ])
-        }
-    }
+    @_spi(Testing) public var transcriptHashes: [[UInt8]] { state.transcriptHashes(opening: []) }
 
     /// The handshake secrets in the order of `docs/session-protocol.md` §4, once derived.
-    @_spi(Testing) public var handshakeKeyMaterial: [SecretBytes] {
-        switch state {
-        case .awaitingInitiatorHello: return []
-        case .awaitingInitiatorHandshake(let after), .established(let after, _): return after.secrets.all
-        }
-    }
+    @_spi(Testing) public var handshakeKeyMaterial: [SecretBytes] { state.handshakeKeyMaterial }
 
     /// The data secrets (i key, r key, i iv, r iv), once established.
-    @_spi(Testing) public var dataKeyMaterial: [SecretBytes] {
-        if case .established(_, let established) = state { return established.dataSecrets.all }
-        return []
-    }
+    @_spi(Testing) public var dataKeyMaterial: [SecretBytes] { state.dataKeyMaterial }
 }

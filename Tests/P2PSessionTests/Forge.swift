@@ -26,16 +26,7 @@ struct Forge {
     ) -> InitiatorHandshake {
         var payload = try! InitiatorHandshakePayload(encoded: open(honest))
         edit(&payload)
-        let prefix = payload.prefix
-        if let signer {
-            payload.signature = signer.signature(
-                for: KeySchedule.initiatorSignatureContext + SHA256.hash(helloBytes + prefix))
-        }
-        payload.finished = HMACSHA256(key: material[4]).authenticate(
-            SHA256.hash(helloBytes + prefix + payload.signature))
-        let sealed = ChaCha20Poly1305.seal(
-            payload.encoded, associatedData: [0x03, 0x01] + sessionID, nonce: nonce(2), key: key(0))
-        return try! InitiatorHandshake(sealed: sealed)
+        return try! InitiatorHandshake(sealed: seal(&payload, transcript: helloBytes, signer: signer))
     }
 
     /// A ResponderHandshake a lying responder would send after `initiatorHandshake`.
@@ -48,13 +39,25 @@ struct Forge {
         var payload = ResponderHandshakePayload(
             responderKeyHash: responderKeyHash, initiatorKeyHash: sessionKeyHash(Keys.a.verifyingKey),
             supportedModes: supportedModes, maxMessageSize: maxMessageSize)
+        return try! ResponderHandshake(sealed: seal(&payload, transcript: transcript, signer: signer))
+    }
+
+    /// Signs `payload` (unless `signer` is nil), MACs it over `transcript` (the concatenated messages
+    /// before it) with its sender's finished key, and seals it under its sender's handshake key.
+    private func seal(
+        _ payload: inout some HandshakePayload, transcript: [UInt8], signer: Ed25519.SigningKey?
+    ) -> [UInt8] {
+        let sender = type(of: payload).sender
+        let (keyIndex, ivIndex, finishedIndex, messageType): (Int, Int, Int, UInt8) =
+            sender == .initiator ? (0, 2, 4, 0x03) : (1, 3, 5, 0x04)
         let prefix = payload.prefix
-        payload.signature = signer.signature(
-            for: KeySchedule.responderSignatureContext + SHA256.hash(transcript + prefix))
-        payload.finished = HMACSHA256(key: material[5]).authenticate(
+        if let signer {
+            payload.signature = signer.signature(
+                for: KeySchedule.signatureContext(sender) + SHA256.hash(transcript + prefix))
+        }
+        payload.finished = HMACSHA256(key: material[finishedIndex]).authenticate(
             SHA256.hash(transcript + prefix + payload.signature))
-        let sealed = ChaCha20Poly1305.seal(
-            payload.encoded, associatedData: [0x04, 0x01] + sessionID, nonce: nonce(3), key: key(1))
-        return try! ResponderHandshake(sealed: sealed)
+        return ChaCha20Poly1305.seal(
+            payload.encoded, associatedData: [messageType, 0x01] + sessionID, nonce: nonce(ivIndex), key: key(keyIndex))
     }
 }

@@ -71,6 +71,25 @@ struct HandshakeTests {
         #expect(ihs1.encoded == ihs2.encoded)
     }
 
+    @Test func onceEstablishedADifferentMessageOfAnyStepIsUnexpected() throws {
+        var initiator = try makeInitiator()
+        var responder = try makeResponder()
+        let m = try runHandshake(&initiator, &responder)
+        var otherSealed = m.initiatorHandshake.sealed
+        otherSealed[0] ^= 0x01
+        let otherInitiatorHandshake = try InitiatorHandshake(sealed: otherSealed)
+        let otherResponderHandshake = try ResponderHandshake(sealed: otherSealed)
+        let otherInitiator = try makeInitiator(seed: 3)
+        var otherResponder = try makeResponder(seed: 4)
+        let otherResponderHello = try otherResponder.receive(otherInitiator.hello)
+        expectCode(.unexpectedMessage) { _ = try responder.receive(otherInitiator.hello) }
+        expectCode(.unexpectedMessage) { _ = try responder.receive(otherInitiatorHandshake, lookup: Directory()) }
+        expectCode(.unexpectedMessage) { _ = try initiator.receive(otherResponderHello) }
+        expectCode(.unexpectedMessage) { try initiator.receive(otherResponderHandshake) }
+        #expect(initiator.isEstablished && responder.isEstablished)
+        expectAgreement(initiator, responder, delivered: 4)
+    }
+
     @Test func aFailedMessageLeavesTheStateUnchanged() throws {
         var initiator = try makeInitiator()
         var responder = try makeResponder()
@@ -121,38 +140,30 @@ func seal(
     _ transport: inout TransportSession, _ sequenceNumber: UInt64, _ payload: [UInt8], _ header: [UInt8],
     _ output: inout [UInt8]
 ) throws(SessionError) -> Int {
-    var result: Result<Int, SessionError> = .success(0)
-    payload.withUnsafeBytes { p in
-        header.withUnsafeBytes { h in
-            output.withUnsafeMutableBytes { o in
-                do {
-                    result = .success(try transport.seal(sequenceNumber: sequenceNumber, payload: p, associatedData: h, into: o))
-                } catch let error as SessionError {
-                    result = .failure(error)
-                } catch {
-                    fatalError("untyped error \(error)")
-                }
-            }
-        }
+    try withBuffers(payload, header, &output) { (p, h, o) throws(SessionError) in
+        try transport.seal(sequenceNumber: sequenceNumber, payload: p, associatedData: h, into: o)
     }
-    return try result.get()
 }
 
 func open(
     _ transport: inout TransportSession, _ sequenceNumber: UInt64, _ sealed: [UInt8], _ header: [UInt8],
     _ output: inout [UInt8]
 ) throws(SessionError) -> Int {
+    try withBuffers(sealed, header, &output) { (s, h, o) throws(SessionError) in
+        try transport.open(sequenceNumber: sequenceNumber, sealed: s, associatedData: h, into: o)
+    }
+}
+
+/// Runs `body` on the unsafe buffers of `input`, `header` and `output`.
+private func withBuffers(
+    _ input: [UInt8], _ header: [UInt8], _ output: inout [UInt8],
+    _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(SessionError) -> Int
+) throws(SessionError) -> Int {
     var result: Result<Int, SessionError> = .success(0)
-    sealed.withUnsafeBytes { s in
+    input.withUnsafeBytes { i in
         header.withUnsafeBytes { h in
             output.withUnsafeMutableBytes { o in
-                do {
-                    result = .success(try transport.open(sequenceNumber: sequenceNumber, sealed: s, associatedData: h, into: o))
-                } catch let error as SessionError {
-                    result = .failure(error)
-                } catch {
-                    fatalError("untyped error \(error)")
-                }
+                result = Result { () throws(SessionError) -> Int in try body(i, h, o) }
             }
         }
     }
