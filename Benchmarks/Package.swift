@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "P2PX509", package: "swift-p2p"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TLSBenchmarks",

@@ -108,6 +108,7 @@ let benchmarks: @Sendable () -> Void = {
             precondition(pair.sink.received >= writes * size, "the harness lost bytes")
         }
     }
+    loopbackBenchmarks(fixture)
 }
 
 /// `writes` writes of `payload` into a channel whose handler encrypts them (`TLSHandler`, or the minimal bare one),
