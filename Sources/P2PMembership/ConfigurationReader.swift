@@ -45,6 +45,16 @@ public final class ConfigurationReader<Configuration: ComponentConfiguration>: S
         }
     }
 
+    /// The later valid configurations that differ from the one in force, in order, for a component that applies
+    /// them one at a time. Only the newest waits while one is being applied (a configuration superseded
+    /// before it was taken is skipped). Iterate from one task; cancelling it ends the stream and unsubscribes.
+    public func updates() throws(MembershipError) -> AsyncStream<Configuration> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Configuration.self, bufferingPolicy: .bufferingNewest(1))
+        let token = try subscribe { continuation.yield($0) }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(token) }
+        return stream
+    }
+
     /// Calls `handler` for every rejected configuration of this component.
     @discardableResult
     public func onRejected(_ handler: @escaping RejectionHandler) throws(MembershipError) -> Int {

@@ -134,4 +134,31 @@ struct ReaderTests {
             reader.stop()
         }
     }
+
+    @Test("configuration updates as a stream: in order, only the newest kept while the consumer is busy", arguments: BusKind.allCases)
+    func configurationUpdates(kind: BusKind) async throws {
+        try await TestBus.with(kind) { test in
+            let setup = NetworkSetup(bus: test.bus)
+            _ = try await setup.configureLinkManager(LinkManagerConfiguration())
+            let reader = try await ConfigurationReader<LinkManagerConfiguration>(bus: test.bus)
+            try await reader.start()
+            let updates = try reader.updates()
+            var iterator = updates.makeAsyncIterator()
+            var b = LinkManagerConfiguration()
+            b.sessionsPerPeer = 2
+            _ = try await setup.configureLinkManager(b)
+            #expect(await iterator.next() == b)
+            // Three changes while nobody takes them: the last one is what comes next.
+            for sessions in [3, 5, 7] {
+                var next = b
+                next.sessionsPerPeer = sessions
+                _ = try await setup.configureLinkManager(next)
+                #expect(try await eventually { reader.current == next })
+            }
+            var last = b
+            last.sessionsPerPeer = 7
+            #expect(await iterator.next() == last)
+            reader.stop()
+        }
+    }
 }
