@@ -205,4 +205,49 @@ struct GatewayLiveConfigurationTests {
         }
         await pair.stop()
     }
+
+    @Test func switchingToMutualTLSRefusesClientsWithoutACertificateAndKeepsSessions() async throws {
+        let pair = try await Pair.start()
+        do {
+            Self.expectExactlyOnce(try await pair.deliver(0..<10), 0..<10)
+            let handshakesBefore = (await pair.alice.linkManager.counters.handshakesCompleted, await pair.bob.linkManager.counters.handshakesCompleted)
+            #expect(try pair.post(size: 100, port: pair.bob.port) == "400")  // one-way TLS: curl needs no certificate
+
+            // Alice's client presents its certificate once asked; then Bob asks for one.
+            for cluster in [pair.alice, pair.bob] {
+                var configuration = cluster.gateway.configuration
+                configuration.tlsType = .mutual
+                _ = try await NetworkSetup(bus: cluster.bus).configureGateway(configuration)
+                #expect(await Self.eventually { cluster.gateway.configuration.tlsType == .mutual })
+            }
+            #expect(try pair.post(size: 100, port: pair.bob.port).hasPrefix("curl exit"))  // refused by the handshake
+            Self.expectExactlyOnce(try await pair.deliver(10..<30), 10..<30)
+            #expect(pair.bob.gateway.currentCounters.listenersReplaced == 0)
+            #expect(await pair.alice.linkManager.counters.handshakesCompleted == handshakesBefore.0)
+            #expect(await pair.bob.linkManager.counters.handshakesCompleted == handshakesBefore.1)
+        } catch {
+            Issue.record(error)
+        }
+        await pair.stop()
+    }
+
+    /// The same port under another spelling of the loopback address: the new listener cannot be bound
+    /// beside the old one, so the old one stops accepting first (`docs/gateway.md` §10).
+    @Test func aNewHostOnTheSamePortTakesTheListenerOver() async throws {
+        let pair = try await Pair.start()
+        do {
+            Self.expectExactlyOnce(try await pair.deliver(0..<10), 0..<10)
+            let port = pair.bob.port
+            try await pair.publishBobGateway { $0.hostAddress = "127.1" }
+            #expect(await Self.eventually { pair.bob.gateway.currentCounters.listenersReplaced == 1 })
+            #expect(pair.bob.gateway.configuration.hostAddress == "127.1")
+            #expect(pair.bob.gateway.lastReconfigurationError == nil)
+            #expect(pair.bob.port == port)
+            #expect(try pair.post(size: 100, port: port) == "400")
+            Self.expectExactlyOnce(try await pair.deliver(10..<20), 10..<20)
+        } catch {
+            Issue.record(error)
+        }
+        await pair.stop()
+    }
 }
