@@ -4,7 +4,8 @@ public import P2PWire
 /// The sending gateway's outbound path: coalesces frames per destination (`OutboundBatcher`), encodes
 /// each batch, and posts it through that destination's `GatewayConnectionPool`. At most
 /// `maximumDestinations` pools exist (Corda's `maxClientConnections`); a new destination past that
-/// shuts the least recently used pool down (its pending batches are reported as `shutDown`). Every
+/// shuts the least recently used pools down until it fits (one, unless `update` lowered the bound;
+/// their pending batches are reported as `shutDown`). Every
 /// batch's outcome is reported to `onOutcome`, on the event loop.
 public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked Sendable {
     // All mutable state below is touched only on `eventLoop`.
@@ -68,11 +69,6 @@ public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked
             self.maximumDestinations = max(1, maximumDestinations)
             for route in self.routes.values { route.pool.updateTimingNow(timing) }
         }.get()
-    }
-
-    /// The number of destinations with a pool.
-    public var destinationCount: Int {
-        get async { (try? await eventLoop.submit { self.routes.count }.get()) ?? 0 }
     }
 
     /// Sends what is pending, then shuts every pool down (what they still hold is reported `shutDown`).
