@@ -148,8 +148,9 @@ extension GatewayService {
     /// Lets `server`'s open connections finish and close (`GatewayServer.drain`), tracked so that
     /// `stop()` can close them at once.
     private func drainInBackground(_ server: GatewayServer, closingListener: Bool) {
-        let key = ObjectIdentifier(server)
         live.withLock { live in
+            let key = live.nextDrain
+            live.nextDrain += 1
             let task = Task {
                 if closingListener { await server.drain() } else { await server.drainConnections() }
                 self.live.withLock { _ = $0.draining.removeValue(forKey: key) }

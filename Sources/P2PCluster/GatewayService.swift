@@ -53,8 +53,10 @@ public final class GatewayService: Sendable {
         var configuration: GatewayConfiguration
         /// The last `apply`, which the next one waits for (changes are applied one at a time, in order).
         var lastApply: Task<Void, Never>?
-        /// Old listeners whose connections are draining, with the task that drains them.
-        var draining: [ObjectIdentifier: (server: GatewayServer, task: Task<Void, Never>)] = [:]
+        /// Listeners whose connections are draining (old ones, or the one in force after a TLS change),
+        /// with the task that drains them, by drain number.
+        var draining: [Int: (server: GatewayServer, task: Task<Void, Never>)] = [:]
+        var nextDrain = 0
         var lastError: GatewayError?
         var following: Following?
         var stopped = false
