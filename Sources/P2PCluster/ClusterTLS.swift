@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 import P2PGateway
 import P2PLinkManagerService
 import P2PMembership
@@ -13,7 +14,10 @@ struct ClusterTLS: Sendable {
     let client: TLSContext
     let logger: Logger
 
-    init(directory: MembershipDirectory, configuration: GatewayConfiguration, logger: Logger) throws {
+    init(
+        directory: MembershipDirectory, configuration: GatewayConfiguration, revocationSource: (any RevocationListSource)?,
+        logger: Logger
+    ) throws {
         var identities: [TLSIdentity] = []
         var seen: Set<String> = []
         for hosted in directory.hostedIdentities.records.values.sorted(by: { $0.tableKey < $1.tableKey }) {
@@ -31,26 +35,47 @@ struct ClusterTLS: Sendable {
         guard !identities.isEmpty else { throw ClusterError(.incompleteSetup, "no hosted identity with a TLS certificate") }
         guard !roots.isEmpty else { throw ClusterError(.incompleteSetup, "no group trust roots") }
         let mutual = configuration.tlsType == .mutual
+        let revocation = RevocationConfiguration(
+            mode: RevocationMode(rawValue: configuration.revocationMode.rawValue) ?? .hardFail,
+            fetcher: configuration.revocationMode == .off ? nil : revocationSource)
         server = try TLSContext(
             role: .server,
             configuration: TLSConfiguration(
-                identities: identities, trustRoots: roots, clientAuthentication: mutual ? .required : .none))
+                identities: identities, trustRoots: roots, clientAuthentication: mutual ? .required : .none,
+                revocation: revocation))
         client = try TLSContext(
-            role: .client, configuration: TLSConfiguration(identities: mutual ? [identities[0]] : [], trustRoots: roots))
+            role: .client,
+            configuration: TLSConfiguration(
+                identities: mutual ? [identities[0]] : [], trustRoots: roots, revocation: revocation))
         self.logger = logger
     }
 
+}
+
+/// The TLS contexts in force, replaced when a new configuration changes TLS: every new connection
+/// (accepted or opened) takes the contexts in force when it starts; open connections keep theirs.
+final class ClusterTLSBox: Sendable {
+    private let current: Mutex<ClusterTLS>
+
+    init(_ tls: ClusterTLS) { current = Mutex(tls) }
+
+    var tls: ClusterTLS { current.withLock { $0 } }
+
+    func replace(with tls: ClusterTLS) { current.withLock { $0 = tls } }
+
     var serverPreparation: GatewayServer.ChannelPreparation {
-        let (context, logger) = (server, logger)
-        return { channel in try channel.pipeline.syncOperations.addHandler(try TLSHandler(context: context, logger: logger)) }
+        { channel in
+            let tls = self.current.withLock { $0 }
+            try channel.pipeline.syncOperations.addHandler(try TLSHandler(context: tls.server, logger: tls.logger))
+        }
     }
 
     var clientPreparation: GatewayConnectionPool.ChannelPreparation {
-        let (context, logger) = (client, logger)
-        return { channel, endpoint in
+        { channel, endpoint in
             guard endpoint.usesTLS else { return }
+            let tls = self.current.withLock { $0 }
             try channel.pipeline.syncOperations.addHandler(
-                try TLSHandler(context: context, serverHostname: endpoint.host, logger: logger))
+                try TLSHandler(context: tls.client, serverHostname: endpoint.host, logger: tls.logger))
         }
     }
 }

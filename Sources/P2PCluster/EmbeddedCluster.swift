@@ -86,11 +86,9 @@ public final class EmbeddedCluster: Sendable {
         try await gatewayReader.start()
         let linkManagerReader = try await ConfigurationReader<LinkManagerConfiguration>(bus: bus)
         try await linkManagerReader.start()
-        defer {
-            gatewayReader.stop()
-            linkManagerReader.stop()
-        }
+        defer { linkManagerReader.stop() }
         guard let gatewayConfiguration = gatewayReader.current else {
+            gatewayReader.stop()
             throw ClusterError(.incompleteSetup, "no gateway configuration (gatewayConfig) on the bus")
         }
         let linkManagerConfiguration = linkManagerReader.current ?? LinkManagerConfiguration()
@@ -99,6 +97,7 @@ public final class EmbeddedCluster: Sendable {
         try await directory.start()
         guard !directory.hostedIdentityList.isEmpty else {
             directory.stop()
+            gatewayReader.stop()
             throw ClusterError(.incompleteSetup, "no hosted identity whose session key opens with this cluster key")
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
@@ -109,12 +108,15 @@ public final class EmbeddedCluster: Sendable {
                 bus: bus, directory: directory, configuration: gatewayConfiguration, group: group, sessions: sessions,
                 logger: options.logger)
             gateway = started
+            // The gateway follows its configuration for the cluster's lifetime (and stops the reader).
+            try started.follow(gatewayReader)
             let linkManager = try await LinkManagerService(
                 bus: bus, directory: directory, configuration: linkManagerConfiguration, options: options.linkManager,
                 partitionsObserver: { id, partitions in sessions.set(partitions, for: id) })
             try await linkManager.start()
             return EmbeddedCluster(bus: bus, directory: directory, linkManager: linkManager, gateway: started, group: group)
         } catch {
+            gatewayReader.stop()
             await gateway?.stop()
             directory.stop()
             try? await group.shutdownGracefully()

@@ -4,12 +4,14 @@ public import P2PBus
 public import P2PGateway
 public import P2PLinkManagerService
 public import P2PMembership
+import P2PTLS
 import P2PWire
 import Synchronization
 
 /// The gateway of an embedded cluster: the HTTPS server that publishes inbound frames to `link.in`
 /// (routed by `session.out.partitions`), and the client side that consumes `link.out` and posts
-/// batches to the destinations' gateways (`docs/gateway.md`).
+/// batches to the destinations' gateways (`docs/gateway.md`). A new configuration is applied while it
+/// runs (``apply(_:)``, ``follow(_:)``; `docs/gateway.md` §10).
 public final class GatewayService: Sendable {
     /// What the gateway counted.
     public struct Counters: Sendable, Hashable {
@@ -19,26 +21,79 @@ public final class GatewayService: Sendable {
         /// Frames a receiving gateway refused one by one (unknown session, expired).
         public var framesRefused = 0
         public var malformedRecords = 0
+        /// New configurations put in force (those that changed something).
+        public var configurationsApplied = 0
+        /// New configurations that could not be applied (codes 721, 722): the last good one stayed.
+        public var configurationsFailed = 0
+        /// Published configurations the reader rejected (decoding or validation; `follow`).
+        public var configurationsRejected = 0
+        /// Listeners replaced by a new one (`hostAddress`/`hostPort` changes).
+        public var listenersReplaced = 0
     }
 
-    public let server: GatewayServer
     public let sessions: SessionPartitionsDirectory
-    private let outbound: GatewayOutbound<String>
+    let outbound: GatewayOutbound<String>
     private let consumer: any BusConsumer
     private let producer: any BusProducer
     private let watch: TableWatch
     private let tasks: Mutex<[Task<Void, Never>]>
-    private let counters: CounterBox
+    let counters: CounterBox
+    let live: Mutex<Live>
+    let tls: ClusterTLSBox
+    let handlerConfiguration: GatewayServerHandler.Configuration
+    let publisher: any InboundPublisher
+    let directory: MembershipDirectory
+    let revocationSource: CRLFetcher
+    let group: any EventLoopGroup
+    let logger: Logger
 
+    /// What changes while the service runs.
+    struct Live {
+        var server: GatewayServer
+        var configuration: GatewayConfiguration
+        /// The last `apply`, which the next one waits for (changes are applied one at a time, in order).
+        var lastApply: Task<Void, Never>?
+        /// Listeners whose connections are draining (old ones, or the one in force after a TLS change),
+        /// with the task that drains them, by drain number.
+        var draining: [Int: (server: GatewayServer, task: Task<Void, Never>)] = [:]
+        var nextDrain = 0
+        var lastError: GatewayError?
+        var following: Following?
+        var stopped = false
+    }
+
+    /// The configuration reader `follow` subscribed to, and the task applying what it hands over.
+    struct Following {
+        let reader: ConfigurationReader<GatewayConfiguration>
+        let changes: AsyncStream<GatewayConfiguration>.Continuation
+        let task: Task<Void, Never>
+    }
+
+    /// The listener in force.
+    public var server: GatewayServer { live.withLock { $0.server } }
     public var port: Int { server.port }
     public var currentCounters: Counters { counters.counters.withLock { $0 } }
+    /// The configuration in force: the last one applied in full.
+    public var configuration: GatewayConfiguration { live.withLock { $0.configuration } }
+    /// Why the last configuration that could not be applied failed (nil once one applies again).
+    public var lastReconfigurationError: GatewayError? { live.withLock { $0.lastError } }
 
     private init(
-        server: GatewayServer, sessions: SessionPartitionsDirectory, outbound: GatewayOutbound<String>,
-        consumer: any BusConsumer, producer: any BusProducer, watch: TableWatch, counters: CounterBox
+        server: GatewayServer, configuration: GatewayConfiguration, tls: ClusterTLSBox,
+        handlerConfiguration: GatewayServerHandler.Configuration, publisher: any InboundPublisher,
+        directory: MembershipDirectory, revocationSource: CRLFetcher, group: any EventLoopGroup, logger: Logger,
+        sessions: SessionPartitionsDirectory, outbound: GatewayOutbound<String>, consumer: any BusConsumer,
+        producer: any BusProducer, watch: TableWatch, counters: CounterBox
     ) {
         self.watch = watch
-        self.server = server
+        self.live = Mutex(Live(server: server, configuration: configuration))
+        self.tls = tls
+        self.handlerConfiguration = handlerConfiguration
+        self.publisher = publisher
+        self.directory = directory
+        self.revocationSource = revocationSource
+        self.group = group
+        self.logger = logger
         self.sessions = sessions
         self.outbound = outbound
         self.consumer = consumer
@@ -53,13 +108,15 @@ public final class GatewayService: Sendable {
         group: any EventLoopGroup, sessions: SessionPartitionsDirectory, memberID: String = "gateway-1",
         logger: Logger = Logger(label: "p2p.gateway")
     ) async throws -> GatewayService {
-        let tls = try ClusterTLS(directory: directory, configuration: configuration, logger: logger)
+        let revocationSource = CRLFetcher(group: group)
+        let tls = ClusterTLSBox(
+            try ClusterTLS(directory: directory, configuration: configuration, revocationSource: revocationSource, logger: logger))
         let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 4096))
+        let handlerConfiguration = GatewayServerHandler.Configuration(maximumRequestSize: configuration.maxRequestSizeBytes)
+        let publisher = LoggingInboundPublisher(base: BusInboundPublisher(producer: producer), logger: logger)
         let server = try await GatewayServer.start(
             host: configuration.hostAddress, port: configuration.hostPort, group: group,
-            configuration: GatewayServerHandler.Configuration(maximumRequestSize: configuration.maxRequestSizeBytes),
-            publisher: LoggingInboundPublisher(base: BusInboundPublisher(producer: producer), logger: logger), sessions: sessions,
-            prepare: tls.serverPreparation)
+            configuration: handlerConfiguration, publisher: publisher, sessions: sessions, prepare: tls.serverPreparation)
         let box = CounterBox()
         let outbound = GatewayOutbound<String>(
             eventLoop: group.next(), maximumDestinations: configuration.connection.maxClientConnections,
@@ -80,8 +137,9 @@ public final class GatewayService: Sendable {
         let table = try await bus.table(SessionPartitions.tableName)
         let watch = try await table.watch()
         let service = GatewayService(
-            server: server, sessions: sessions, outbound: outbound, consumer: consumer, producer: producer, watch: watch,
-            counters: box)
+            server: server, configuration: configuration, tls: tls, handlerConfiguration: handlerConfiguration,
+            publisher: publisher, directory: directory, revocationSource: revocationSource, group: group, logger: logger,
+            sessions: sessions, outbound: outbound, consumer: consumer, producer: producer, watch: watch, counters: box)
         let watchTask = Task {
             for await event in watch {
                 switch event {
@@ -132,14 +190,28 @@ public final class GatewayService: Sendable {
         }
     }
 
-    /// Stops consuming, sends what is pending, closes the pools and the server.
+    /// Stops following configuration changes, stops consuming, sends what is pending, closes the
+    /// pools and the servers (the one in force and any still draining).
     public func stop() async {
+        let following = live.withLock {
+            $0.stopped = true
+            return $0.following
+        }
+        if let following {
+            following.reader.stop()
+            following.changes.finish()
+            await following.task.value
+        }
+        if let last = live.withLock({ $0.lastApply }) { await last.value }
         let running = tasks.withLock { $0 }
         for task in running { task.cancel() }
         watch.cancel()
         await consumer.close()
         for task in running { await task.value }
         await outbound.shutdown()
+        let (server, draining) = live.withLock { ($0.server, Array($0.draining.values)) }
+        for old in draining { await old.server.stop() }
+        for old in draining { await old.task.value }
         await server.stop()
         await producer.close()
     }

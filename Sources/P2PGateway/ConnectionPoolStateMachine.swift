@@ -81,7 +81,7 @@ public struct ConnectionPoolStateMachine {
 
     public let endpoints: [GatewayEndpoint]
     public let limits: Limits
-    public let timing: Timing
+    public private(set) var timing: Timing
     private(set) var state = State.idle
     /// The endpoint in use or to try next.
     public private(set) var endpointIndex = 0
@@ -190,6 +190,22 @@ public struct ConnectionPoolStateMachine {
             break
         }
         return drive(now: now)
+    }
+
+    /// New timeouts and delays (a gateway configuration change), without closing anything: the next
+    /// connection attempt uses the new connect timeout; the response timeout of requests in flight,
+    /// the idle timeout and the retry delay of the next failure follow the new values from the next
+    /// `nextDeadline` on; the reconnection delay restarts from the new initial delay when no backoff
+    /// is under way, and is kept within the new bounds otherwise. A backoff or retry already waiting
+    /// keeps its deadline. The driver must reschedule its timer afterwards.
+    public mutating func updateTiming(_ timing: Timing) {
+        let old = self.timing
+        self.timing = timing
+        if reconnectionDelay == old.initialReconnectionDelay {
+            reconnectionDelay = timing.initialReconnectionDelay
+        } else {
+            reconnectionDelay = min(max(reconnectionDelay, timing.initialReconnectionDelay), timing.maximalReconnectionDelay)
+        }
     }
 
     /// Fails everything pending and closes the connection; later batches fail at once.

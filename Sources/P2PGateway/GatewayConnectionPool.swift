@@ -48,6 +48,18 @@ public final class GatewayConnectionPool: @unchecked Sendable {
         try await eventLoop.submit { self.machine.endpoints[self.machine.endpointIndex] }.get()
     }
 
+    /// New timeouts and delays (see `ConnectionPoolStateMachine.updateTiming`); nothing is closed.
+    public func updateTiming(_ timing: ConnectionPoolStateMachine.Timing) async {
+        try? await eventLoop.submit { self.updateTimingNow(timing) }.get()
+    }
+
+    /// `updateTiming` for callers already on `eventLoop`.
+    func updateTimingNow(_ timing: ConnectionPoolStateMachine.Timing) {
+        eventLoop.preconditionInEventLoop()
+        machine.updateTiming(timing)
+        rescheduleTimer()
+    }
+
     /// Fails everything pending and closes the connection.
     public func shutdown() async {
         try? await eventLoop.submit { self.shutdownNow() }.get()

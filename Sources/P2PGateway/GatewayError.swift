@@ -35,13 +35,17 @@ public struct GatewayError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidEndpoint = Code(718, "invalid endpoint")
         public static let tooManyPipelinedRequests = Code(719, "too many pipelined requests")
         public static let shutDown = Code(720, "shut down")
+        // Applying a new configuration.
+        public static let listenerUnavailable = Code(721, "listener unavailable")
+        public static let tlsContextsUnavailable = Code(722, "TLS contexts unavailable")
 
         /// Every code, to map a number read from a status body back to its name.
         public static let all: [Code] = [
             methodNotAllowed, methodNotImplemented, notFound, versionNotSupported, lengthRequired,
             unsupportedMediaType, requestTooLarge, malformedBatch, busUnavailable, unknownSession, frameExpired,
             malformedRequest, responseTimeout, connectionFailed, queueFull, retriesExhausted, rejected,
-            malformedResponse, invalidEndpoint, tooManyPipelinedRequests, shutDown,
+            malformedResponse, invalidEndpoint, tooManyPipelinedRequests, shutDown, listenerUnavailable,
+            tlsContextsUnavailable,
         ]
 
         /// The code with this number, if it is one of ours.

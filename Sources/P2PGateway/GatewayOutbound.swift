@@ -4,7 +4,8 @@ public import P2PWire
 /// The sending gateway's outbound path: coalesces frames per destination (`OutboundBatcher`), encodes
 /// each batch, and posts it through that destination's `GatewayConnectionPool`. At most
 /// `maximumDestinations` pools exist (Corda's `maxClientConnections`); a new destination past that
-/// shuts the least recently used pool down (its pending batches are reported as `shutDown`). Every
+/// shuts the least recently used pools down until it fits (one, unless `update` lowered the bound;
+/// their pending batches are reported as `shutDown`). Every
 /// batch's outcome is reported to `onOutcome`, on the event loop.
 public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked Sendable {
     // All mutable state below is touched only on `eventLoop`.
@@ -23,9 +24,9 @@ public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked
     }
 
     public let eventLoop: any EventLoop
-    public let maximumDestinations: Int
+    private var maximumDestinations: Int
     private let poolLimits: ConnectionPoolStateMachine.Limits
-    private let timing: ConnectionPoolStateMachine.Timing
+    private var timing: ConnectionPoolStateMachine.Timing
     private let prepare: GatewayConnectionPool.ChannelPreparation?
     private let onOutcome: @Sendable (Outcome) -> Void
     private var batcher: OutboundBatcher<Destination>
@@ -58,6 +59,18 @@ public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked
         }.get()
     }
 
+    /// New pool timing for every pool (their next timers) and for pools created later, and a new bound
+    /// on destinations. Lowering the bound closes nothing: each new destination past it shuts the least
+    /// recently used pools down until it fits, so the number of pools shrinks only as new
+    /// destinations need room.
+    public func update(timing: ConnectionPoolStateMachine.Timing, maximumDestinations: Int) async {
+        try? await eventLoop.submit {
+            self.timing = timing
+            self.maximumDestinations = max(1, maximumDestinations)
+            for route in self.routes.values { route.pool.updateTimingNow(timing) }
+        }.get()
+    }
+
     /// Sends what is pending, then shuts every pool down (what they still hold is reported `shutDown`).
     public func shutdown() async {
         try? await eventLoop.submit {
@@ -79,10 +92,12 @@ public final class GatewayOutbound<Destination: Hashable & Sendable>: @unchecked
             endpoints: endpoints, eventLoop: eventLoop, limits: poolLimits, timing: timing, prepare: prepare)
         if let old = routes.removeValue(forKey: destination) {
             old.pool.shutdownNow()  // the peer's endpoints changed
-        } else if routes.count >= maximumDestinations,
-            let oldest = routes.min(by: { $0.value.lastUsed < $1.value.lastUsed })
-        {
-            routes.removeValue(forKey: oldest.key)?.pool.shutdownNow()
+        } else {
+            while routes.count >= maximumDestinations,
+                let oldest = routes.min(by: { $0.value.lastUsed < $1.value.lastUsed })
+            {
+                routes.removeValue(forKey: oldest.key)?.pool.shutdownNow()
+            }
         }
         routes[destination] = Route(pool: pool, endpoints: endpoints, lastUsed: now)
     }

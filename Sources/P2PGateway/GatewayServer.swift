@@ -12,6 +12,9 @@ public final class GatewayServer: Sendable {
     public static let backlog: Int32 = 256
     /// Open connections at most; one more is closed as soon as it is accepted.
     public static let maximumConnections = 10_000
+    /// How long a drained connection may take to answer the requests it already received before it
+    /// is closed regardless (`drain`).
+    public static let drainTimeout = TimeAmount.seconds(10)
 
     /// Handlers to put in front of the HTTP codec of every accepted connection (TLS).
     public typealias ChannelPreparation = @Sendable (any Channel) throws -> Void
@@ -51,6 +54,8 @@ public final class GatewayServer: Sendable {
             return added
         }
 
+        var all: [any Channel] { open.withLock { Array($0.values) } }
+
         func closeAll() async {
             let channels = open.withLock { Array($0.values) }
             for channel in channels {
@@ -84,6 +89,40 @@ public final class GatewayServer: Sendable {
             }
             .bind(host: host, port: port).get()
         return GatewayServer(channel: channel, connections: connections)
+    }
+
+    /// Stops accepting connections; the open ones carry on.
+    public func stopAccepting() async {
+        try? await channel.close()
+    }
+
+    /// Stops accepting, then lets every open connection answer the requests it already received
+    /// (the last response says `Connection: close`) and closes it; a connection still open after
+    /// `timeout` is closed regardless. Returns once every connection is closed.
+    public func drain(timeout: TimeAmount = GatewayServer.drainTimeout) async {
+        await stopAccepting()
+        await drainConnections(timeout: timeout)
+    }
+
+    /// `drain` without closing the listener: only the connections open now are drained (new TLS
+    /// settings apply to the connections accepted from now on).
+    public func drainConnections(timeout: TimeAmount = GatewayServer.drainTimeout) async {
+        let channels = connections.all
+        for channel in channels {
+            channel.eventLoop.execute {
+                let sync = channel.pipeline.syncOperations
+                guard let handler = try? sync.handler(type: GatewayServerHandler.self),
+                    let context = try? sync.context(handlerType: GatewayServerHandler.self)
+                else {
+                    channel.close(promise: nil)
+                    return
+                }
+                handler.drain(context: context)
+            }
+            let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+            channel.closeFuture.whenComplete { _ in deadline.cancel() }
+        }
+        for channel in channels { try? await channel.closeFuture.get() }
     }
 
     /// Stops listening, then closes every open connection (a publish in progress completes, but its

@@ -12,8 +12,9 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
     public typealias OutboundOut = HTTPServerResponsePart
 
     public struct Configuration: Sendable {
-        /// The largest request body accepted; clamped to the batch limits' maximum body length.
-        public var maximumRequestSize: Int
+        /// The largest request body accepted, read at every request head (changeable while the
+        /// server runs); clamped to the batch limits' maximum body length.
+        public let requestSizeLimit: RequestSizeLimit
         public var batchLimits: BatchLimits
         /// Milliseconds since the Unix epoch, to drop expired frames.
         public var nowMilliseconds: @Sendable () -> UInt64
@@ -22,10 +23,13 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
             maximumRequestSize: Int = BatchLimits.defaultMaximumBodyLength, batchLimits: BatchLimits = .default,
             nowMilliseconds: @escaping @Sendable () -> UInt64 = GatewayServerHandler.wallClockMilliseconds
         ) {
-            self.maximumRequestSize = min(maximumRequestSize, batchLimits.maximumBodyLength)
+            self.requestSizeLimit = RequestSizeLimit(bytes: maximumRequestSize, ceiling: batchLimits.maximumBodyLength)
             self.batchLimits = batchLimits
             self.nowMilliseconds = nowMilliseconds
         }
+
+        /// The limit in force now.
+        public var maximumRequestSize: Int { requestSizeLimit.bytes }
     }
 
     /// The system's real-time clock, in milliseconds since the Unix epoch.
@@ -47,7 +51,8 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): perform(machine.requestHead(head), context: context)
+        case .head(let head):
+            perform(machine.requestHead(head, maximumRequestSize: configuration.requestSizeLimit.bytes), context: context)
         case .body(let part): perform(machine.requestBody(part), context: context)
         case .end: perform(machine.requestEnd(), context: context)
         }
@@ -82,6 +87,12 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
         }
     }
 
+    /// Stops taking new requests: those already received are answered (the last with
+    /// `Connection: close`), then the connection closes. Call on the channel's event loop.
+    func drain(context: ChannelHandlerContext) {
+        perform(machine.drain(), context: context)
+    }
+
     private func perform(_ action: InboundConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
         case .none:
@@ -90,6 +101,8 @@ public final class GatewayServerHandler: ChannelDuplexHandler, RemovableChannelH
             process(id: id, body: body, context: context)
         case .write(let responses):
             write(responses, context: context)
+        case .close:
+            context.close(promise: nil)
         }
     }
 

@@ -35,6 +35,8 @@ public struct InboundConnectionStateMachine {
         case write([Response])
         /// The request `id` is complete: decode and publish its body, then call `completed`.
         case process(id: Int, body: ByteBuffer)
+        /// Close the connection now (draining, with nothing left to answer).
+        case close
         case none
     }
 
@@ -47,7 +49,8 @@ public struct InboundConnectionStateMachine {
         case discarding
     }
 
-    public let maximumRequestSize: Int
+    /// The limit of the request being received (set from each request head).
+    public private(set) var maximumRequestSize: Int
     private var receiving = Receiving.idle
     private var nextRequestID = 0
     private var nextResponseID = 0
@@ -69,6 +72,13 @@ public struct InboundConnectionStateMachine {
     /// A closing connection keeps reading (and discarding) so that the peer is not reset before it has
     /// read the final response.
     public var shouldRead: Bool { pending < Self.maximumPipelinedRequests }
+
+    /// A request head, checked against `maximumRequestSize` (the limit in force when the head
+    /// arrives; the body of this request is held to it).
+    public mutating func requestHead(_ head: HTTPRequestHead, maximumRequestSize: Int) -> Action {
+        if case .idle = receiving { self.maximumRequestSize = maximumRequestSize }
+        return requestHead(head)
+    }
 
     public mutating func requestHead(_ head: HTTPRequestHead) -> Action {
         guard case .idle = receiving, !closing else {
@@ -140,6 +150,29 @@ public struct InboundConnectionStateMachine {
             nextRequestID += 1
         }
         return reject(id, GatewayError(.malformedRequest))
+    }
+
+    /// Stop taking requests (the gateway moves to a new listener or new TLS settings): the requests
+    /// already received, including one whose body is still arriving, are answered, the last with
+    /// `close`; later ones are ignored (the sender retries them elsewhere). `.close` when nothing is
+    /// left to answer.
+    public mutating func drain() -> Action {
+        guard !closing else { return .none }
+        closing = true
+        switch receiving {
+        case .body(let id, _, _):
+            lastRequestID = id
+            return .none
+        case .idle, .discarding:
+            receiving = .discarding
+            guard pending > 0 else { return .close }
+            let last = nextRequestID - 1
+            lastRequestID = last
+            if let waiting = finished[last] {
+                finished[last] = Response(status: waiting.status, body: waiting.body, close: true)
+            }
+            return .none
+        }
     }
 
     /// Processing of request `id` finished with `response`. Returns the responses now writable.

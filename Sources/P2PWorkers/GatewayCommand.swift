@@ -50,18 +50,35 @@ public struct GatewayCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let service: GatewayService
         do {
-            guard let configuration = try await WorkerBus.configuration(GatewayConfiguration.self, bus: bus) else {
-                throw ClusterError(
-                    .incompleteSetup, "no gateway configuration (p2p.gateway in table config) on the bus (run p2p setup apply)")
+            // Kept running for the worker's lifetime: the service applies later configurations live.
+            let reader = try await WorkerBus.configurationReader(GatewayConfiguration.self, bus: bus)
+            let configuration: GatewayConfiguration
+            do {
+                guard let current = reader.current else {
+                    throw ClusterError(
+                        .incompleteSetup, "no gateway configuration (p2p.gateway in table config) on the bus (run p2p setup apply)")
+                }
+                configuration = current
+                directory = try await WorkerBus.directory(bus, key: key)
+            } catch {
+                reader.stop()
+                throw error
             }
-            directory = try await WorkerBus.directory(bus, key: key)
             do {
                 var logger = Logger(label: "p2p.gateway.\(member)")
                 logger.logLevel = options.verbose ? .debug : .info
-                service = try await GatewayService.start(
+                let started = try await GatewayService.start(
                     bus: bus, directory: directory, configuration: configuration, group: group,
                     sessions: SessionPartitionsDirectory(), memberID: member, logger: logger)
+                do {
+                    try started.follow(reader)
+                } catch {
+                    await started.stop()
+                    throw error
+                }
+                service = started
             } catch {
+                reader.stop()
                 directory.stop()
                 throw error
             }

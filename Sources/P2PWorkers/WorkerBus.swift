@@ -61,9 +61,17 @@ public enum WorkerBus {
 
     /// The current record of a configuration type, or `nil` when the bus holds none.
     static func configuration<C: ComponentConfiguration>(_ type: C.Type, bus: JetStreamBus) async throws -> C? {
-        let reader = try await ConfigurationReader<C>(bus: bus)
-        try await reader.start()
+        let reader = try await configurationReader(type, bus: bus)
         defer { reader.stop() }
         return reader.current
+    }
+
+    /// A started reader of a configuration type, following later changes until stopped.
+    static func configurationReader<C: ComponentConfiguration>(
+        _ type: C.Type, bus: JetStreamBus
+    ) async throws -> ConfigurationReader<C> {
+        let reader = try await ConfigurationReader<C>(bus: bus)
+        try await reader.start()
+        return reader
     }
 }

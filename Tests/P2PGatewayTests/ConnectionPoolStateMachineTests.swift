@@ -14,13 +14,19 @@ import Testing
     func machine(
         endpoints: [GatewayEndpoint] = [a, b], limits: Machine.Limits = .init(maximumInFlight: 2, maximumRetries: 1)
     ) throws -> Machine {
+        try Machine(endpoints: endpoints, limits: limits, timing: timing { _ in })
+    }
+
+    /// The tests' timing (3 s response timeout, 2 s retry delay, 1…4 s reconnection, 60 s idle), changed by `change`.
+    func timing(_ change: (inout GatewayConfiguration.Connection) -> Void) -> Machine.Timing {
         var connection = GatewayConfiguration.Connection()
         connection.responseTimeoutMillis = 3_000
         connection.retryDelayMillis = 2_000
         connection.initialReconnectionDelayMillis = 1_000
         connection.maximalReconnectionDelayMillis = 4_000
         connection.connectionIdleTimeoutMillis = 60_000
-        return try Machine(endpoints: endpoints, limits: limits, timing: Machine.Timing(connection))
+        change(&connection)
+        return Machine.Timing(connection)
     }
 
     func okBody(_ statuses: [GatewayStatusBody.FrameStatus] = []) -> ByteBuffer {
@@ -171,5 +177,63 @@ import Testing
         #expect(m.tick(now: t0 + .seconds(59)).isEmpty)
         #expect(m.tick(now: t0 + .seconds(60)) == [.close(generation: 1)])
         #expect(m.nextDeadline == nil)
+    }
+
+    // MARK: Configuration changes (docs/gateway.md §10)
+
+    @Test func aNewResponseTimeoutAppliesToRequestsInFlightWithoutClosing() throws {
+        var m = try machine()
+        _ = m.enqueue(ByteBuffer(string: "0"), now: t0)
+        #expect(sentIDs(m.connectSucceeded(generation: 1, now: t0)) == [0])
+        #expect(m.nextDeadline == t0 + .seconds(3))
+        m.updateTiming(timing { $0.responseTimeoutMillis = 10_000 })
+        #expect(m.inFlightCount == 1)
+        #expect(m.nextDeadline == t0 + .seconds(10))
+        #expect(m.tick(now: t0 + .seconds(3)).isEmpty)  // the old timeout no longer fires
+        #expect(m.tick(now: t0 + .seconds(10)).first == .close(generation: 1))
+    }
+
+    @Test func aNewIdleTimeoutAppliesToTheOpenConnection() throws {
+        var m = try machine()
+        let (id, _) = m.enqueue(ByteBuffer(string: "0"), now: t0)
+        _ = m.connectSucceeded(generation: 1, now: t0)
+        #expect(m.responseReceived(generation: 1, status: 200, body: okBody(), keepAlive: true, now: t0).first == .succeed(id: id, .accepted()))
+        #expect(m.nextDeadline == t0 + .seconds(60))
+        m.updateTiming(timing { $0.connectionIdleTimeoutMillis = 5_000 })
+        #expect(m.nextDeadline == t0 + .seconds(5))
+        #expect(m.tick(now: t0 + .seconds(5)) == [.close(generation: 1)])
+    }
+
+    @Test func aNewRetryDelayAppliesToTheNextFailure() throws {
+        var m = try machine()
+        _ = m.enqueue(ByteBuffer(string: "0"), now: t0)
+        _ = m.connectSucceeded(generation: 1, now: t0)
+        m.updateTiming(timing { $0.retryDelayMillis = 100 })
+        #expect(m.responseReceived(generation: 1, status: 503, body: okBody(), keepAlive: true, now: t0).isEmpty)
+        #expect(m.queuedCount == 1)
+        #expect(m.nextDeadline == t0 + .milliseconds(100))
+        #expect(sentIDs(m.tick(now: t0 + .milliseconds(100))) == [0])
+    }
+
+    @Test func aNewReconnectionDelayRestartsFromItsInitialValue() throws {
+        var m = try machine(endpoints: [Self.a])
+        _ = m.enqueue(ByteBuffer(string: "0"), now: t0)
+        m.updateTiming(timing { $0.initialReconnectionDelayMillis = 200 })
+        #expect(m.currentDelay == .milliseconds(200))
+        _ = m.connectFailed(generation: 1, now: t0)
+        #expect(m.nextDeadline == t0 + .milliseconds(200))
+        // During a backoff a lower maximal delay caps the next one; the backoff already waiting keeps its deadline.
+        m.updateTiming(timing {
+            $0.initialReconnectionDelayMillis = 100
+            $0.maximalReconnectionDelayMillis = 300
+        })
+        #expect(m.currentDelay == .milliseconds(300))
+        #expect(m.nextDeadline == t0 + .milliseconds(200))
+    }
+
+    @Test func aNewConnectTimeoutIsUsedByTheNextConnection() throws {
+        var m = try machine()
+        m.updateTiming(timing { $0.acquireTimeoutMillis = 250 })
+        #expect(m.timing.connectTimeout == .milliseconds(250))
     }
 }

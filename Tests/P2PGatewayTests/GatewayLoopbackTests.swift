@@ -231,6 +231,39 @@ import Testing
         }
     }
 
+    @Test func aLowerDestinationBoundCutsNothingUntilANewDestinationNeedsRoom() async throws {
+        try await Fixture.with(tls: false) { fixture in
+            let outcomes = Mutex<[GatewayOutbound<String>.Outcome]>([])
+            let outbound = GatewayOutbound<String>(eventLoop: fixture.group.next(), maximumDestinations: 10) { outcome in
+                outcomes.withLock { $0.append(outcome) }
+            }
+            let endpoints = [try fixture.endpoint]
+            /// Sends one frame to each of `destinations` and waits (bounded) for `total` outcomes in all.
+            func send(to destinations: [String], total: Int) async throws {
+                for destination in destinations {
+                    try await outbound.submit(try F.data(), to: destination, endpoints: endpoints)
+                }
+                try await withTimeout {
+                    while outcomes.withLock({ $0.count }) < total { try await Task.sleep(for: .milliseconds(5)) }
+                }
+            }
+            try await send(to: ["a", "b", "c"], total: 3)
+            #expect(fixture.server.connectionCount == 3)  // one pool, one connection per destination
+            var connection = GatewayConfiguration.Connection()
+            connection.maxClientConnections = 2
+            await outbound.update(timing: .init(connection), maximumDestinations: connection.maxClientConnections)
+            try await send(to: ["a"], total: 4)  // a known destination: nothing is cut
+            #expect(fixture.server.connectionCount == 3)
+            try await send(to: ["d"], total: 5)  // room for "d": the two least recently used pools go
+            try await withTimeout {
+                while fixture.server.connectionCount > 2 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(fixture.server.connectionCount == 2)
+            #expect(outcomes.withLock { $0.allSatisfy { (try? $0.result.get()) == .accepted() } })
+            await outbound.shutdown()
+        }
+    }
+
     /// Refuses the first `refusals` publishes (503), then publishes.
     final class RefusingFirst: InboundPublisher {
         let inner: any InboundPublisher

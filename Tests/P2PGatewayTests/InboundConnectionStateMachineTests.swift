@@ -148,4 +148,67 @@ import Testing
         #expect(responses[0].body.outcome == 711)
         #expect(responses[0].close)
     }
+
+    // MARK: Configuration changes (docs/gateway.md §10)
+
+    @Test func theLimitInForceAtEachHeadHoldsItsWholeBody() {
+        var machine = Machine(maximumRequestSize: 1024)
+        let length = { (n: Int) in self.head(headers: [("Content-Type", GatewayHTTP.contentType), ("Content-Length", "\(n)")]) }
+        // Raised from 1024 to 4096: a 2000-byte request passes.
+        #expect(machine.requestHead(length(2000), maximumRequestSize: 4096) == .none)
+        #expect(machine.maximumRequestSize == 4096)
+        #expect(machine.requestBody(ByteBuffer(repeating: 1, count: 2000)) == .none)
+        #expect(machine.requestEnd() == .process(id: 0, body: ByteBuffer(repeating: 1, count: 2000)))
+        // Lowered to 1024: the next 2000-byte request is refused (413) before its body.
+        #expect(machine.requestHead(length(2000), maximumRequestSize: 1024) == .none)  // held until request 0 is answered
+        let ok = Machine.Response(status: .ok, body: .accepted(), close: false)
+        guard case .write(let written) = machine.completed(id: 0, response: ok) else {
+            Issue.record("nothing written")
+            return
+        }
+        #expect(written.map(\.status) == [.ok, .payloadTooLarge])
+    }
+
+    @Test func aChangeDuringABodyWaitsForTheNextRequest() {
+        var machine = Machine(maximumRequestSize: 1024)
+        let chunked = head(headers: [("Content-Type", GatewayHTTP.contentType), ("Transfer-Encoding", "chunked")])
+        #expect(machine.requestHead(chunked, maximumRequestSize: 4096) == .none)
+        #expect(machine.requestBody(ByteBuffer(repeating: 1, count: 2000)) == .none)
+        // A head cannot arrive mid-body; if it did, it is discarded and the limit stays.
+        #expect(machine.requestHead(chunked, maximumRequestSize: 1024) == .none)
+        #expect(machine.maximumRequestSize == 4096)
+    }
+
+    @Test func drainingAnIdleConnectionClosesIt() {
+        var machine = Machine(maximumRequestSize: 1024)
+        #expect(machine.drain() == .close)
+        #expect(machine.requestHead(head()) == .none)  // nothing more is taken
+        #expect(machine.drain() == .none)
+    }
+
+    @Test func drainingAnswersWhatWasReceivedThenCloses() {
+        var machine = Machine(maximumRequestSize: 1024)
+        for id in 0..<2 {
+            _ = machine.requestHead(head())
+            #expect(machine.requestEnd() == .process(id: id, body: ByteBuffer()))
+        }
+        let ok = Machine.Response(status: .ok, body: .accepted(), close: false)
+        #expect(machine.completed(id: 1, response: ok) == .none)  // waits for request 0
+        #expect(machine.drain() == .none)
+        #expect(machine.requestHead(head()) == .none)  // a later request is ignored (the sender retries it)
+        #expect(machine.requestEnd() == .none)
+        #expect(machine.completed(id: 0, response: ok) == .write([ok, .init(status: .ok, body: .accepted(), close: true)]))
+        #expect(machine.pending == 0)
+    }
+
+    @Test func drainingLetsABodyInProgressFinish() {
+        var machine = Machine(maximumRequestSize: 1024)
+        #expect(machine.requestHead(head()) == .none)
+        #expect(machine.requestBody(ByteBuffer(string: "01234")) == .none)
+        #expect(machine.drain() == .none)
+        #expect(machine.requestBody(ByteBuffer(string: "56789")) == .none)
+        #expect(machine.requestEnd() == .process(id: 0, body: ByteBuffer(string: "0123456789")))
+        let ok = Machine.Response(status: .ok, body: .accepted(), close: false)
+        #expect(machine.completed(id: 0, response: ok) == .write([.init(status: .ok, body: .accepted(), close: true)]))
+    }
 }
