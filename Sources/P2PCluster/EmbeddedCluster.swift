@@ -86,9 +86,9 @@ public final class EmbeddedCluster: Sendable {
         try await gatewayReader.start()
         let linkManagerReader = try await ConfigurationReader<LinkManagerConfiguration>(bus: bus)
         try await linkManagerReader.start()
-        defer { linkManagerReader.stop() }
         guard let gatewayConfiguration = gatewayReader.current else {
             gatewayReader.stop()
+            linkManagerReader.stop()
             throw ClusterError(.incompleteSetup, "no gateway configuration (gatewayConfig) on the bus")
         }
         let linkManagerConfiguration = linkManagerReader.current ?? LinkManagerConfiguration()
@@ -98,11 +98,13 @@ public final class EmbeddedCluster: Sendable {
         guard !directory.hostedIdentityList.isEmpty else {
             directory.stop()
             gatewayReader.stop()
+            linkManagerReader.stop()
             throw ClusterError(.incompleteSetup, "no hosted identity whose session key opens with this cluster key")
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         let sessions = SessionPartitionsDirectory()
         var gateway: GatewayService?
+        var startedLinkManager: LinkManagerService?
         do {
             let started = try await GatewayService.start(
                 bus: bus, directory: directory, configuration: gatewayConfiguration, group: group, sessions: sessions,
@@ -114,9 +116,15 @@ public final class EmbeddedCluster: Sendable {
                 bus: bus, directory: directory, configuration: linkManagerConfiguration, options: options.linkManager,
                 partitionsObserver: { id, partitions in sessions.set(partitions, for: id) })
             try await linkManager.start()
+            startedLinkManager = linkManager
+            // So does the link manager (the reader stops with it).
+            let logger = options.logger
+            try await linkManager.follow(linkManagerReader) { logger.info("\($0)") }
             return EmbeddedCluster(bus: bus, directory: directory, linkManager: linkManager, gateway: started, group: group)
         } catch {
             gatewayReader.stop()
+            linkManagerReader.stop()
+            await startedLinkManager?.stop()
             await gateway?.stop()
             directory.stop()
             try? await group.shutdownGracefully()

@@ -56,6 +56,7 @@ public actor LinkManagerService {
     private var consumers: [any BusConsumer] = []
     private var producer: (any BusProducer)?
     private var sink: OutputSink?
+    private var following: (reader: ConfigurationReader<LinkManagerConfiguration>, task: Task<Void, Never>)?
     private var started = false
 
     public init(
@@ -74,6 +75,8 @@ public actor LinkManagerService {
 
     public var counters: LinkManagerCounters { engine.counters }
     public var trackedCount: Int { engine.trackedCount }
+    /// Outbound sessions held (pending or active), over all counterparty pairs.
+    public var outboundSessionCount: Int { engine.outboundSessionCount }
 
     /// Joins the consumer groups and starts the poll loops and the tick.
     public func start() async throws {
@@ -113,8 +116,37 @@ public actor LinkManagerService {
         if let sink { await sink.carryOut(outputs) }
     }
 
+    /// Applies every later valid configuration `reader` hands over, in order, for the service's lifetime
+    /// (``reconfigure(_:)``; the newest wins when several arrive during one change), and stops the reader at
+    /// ``stop()``. `report` is told of each outcome: applied, refused by the state machines, or rejected by the
+    /// reader (the last good configuration stays in force in both failure cases).
+    public func follow(
+        _ reader: ConfigurationReader<LinkManagerConfiguration>, report: @escaping @Sendable (String) -> Void
+    ) throws(MembershipError) {
+        try reader.onRejected { error in
+            report("link-manager configuration rejected, the last good one stays in force: \(error)")
+        }
+        let updates = try reader.updates()
+        let task = Task {
+            for await configuration in updates {
+                do {
+                    try await self.reconfigure(configuration)
+                    report("link-manager configuration applied")
+                } catch {
+                    report("link-manager configuration refused, the last good one stays in force: \(error)")
+                }
+            }
+        }
+        following = (reader, task)
+    }
+
     /// Stops the loops, leaves the consumer groups and flushes the producer.
     public func stop() async {
+        if let following {
+            following.task.cancel()
+            following.reader.stop()
+            self.following = nil
+        }
         for task in tasks { task.cancel() }
         for consumer in consumers { await consumer.close() }
         for task in tasks { await task.value }

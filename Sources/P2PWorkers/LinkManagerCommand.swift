@@ -61,19 +61,20 @@ public struct LinkManagerCommand: AsyncParsableCommand {
                 bus: bus, directory: directory, configuration: configuration ?? LinkManagerConfiguration(),
                 options: LinkManagerService.Options(memberID: member))
             try await service.start()
+            try await service.follow(reader) { line in
+                print(line)
+                flushOutput()
+            }
         } catch {
             reader.stop()
             directory.stop()
             await bus.close()
             throw error
         }
-        let follower = Self.follow(reader, service: service)
         let hosted = directory.hostedIdentityList.map(\.description).joined(separator: ", ")
         print("link manager \(member) running on \(options.url), hosting \(hosted)")
         flushOutput()
         await WorkerSignals.waitForStop(seconds: options.seconds)
-        follower.cancel()
-        reader.stop()
         let counters = await service.counters
         await service.stop()
         directory.stop()
@@ -81,37 +82,6 @@ public struct LinkManagerCommand: AsyncParsableCommand {
         print("link manager \(member) stopped: \(counters.deliveredToApplications) delivered to applications, "
             + "\(counters.dataFramesSent) data frames sent")
         flushOutput()
-    }
-}
-
-extension LinkManagerCommand {
-    /// Applies every later valid link-manager configuration to the running service, in order (`docs/configuration.md`,
-    /// "Live changes"); rejected ones are reported and the last good one stays in force.
-    static func follow(
-        _ reader: ConfigurationReader<LinkManagerConfiguration>, service: LinkManagerService
-    ) -> Task<Void, Never> {
-        let updates: AsyncStream<LinkManagerConfiguration>
-        do {
-            try reader.onRejected { error in
-                print("link-manager configuration rejected, the last good one stays in force: \(error)")
-                flushOutput()
-            }
-            updates = try reader.updates()
-        } catch {
-            print("not following configuration changes: \(error)")
-            return Task {}
-        }
-        return Task {
-            for await configuration in updates {
-                do {
-                    try await service.reconfigure(configuration)
-                    print("link-manager configuration applied")
-                } catch {
-                    print("link-manager configuration refused, the last good one stays in force: \(error)")
-                }
-                flushOutput()
-            }
-        }
     }
 }
 
