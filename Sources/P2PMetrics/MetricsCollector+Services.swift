@@ -23,3 +23,17 @@ extension GatewaySnapshot {
             framesRefused: counters.framesRefused, malformedRecords: counters.malformedRecords)
     }
 }
+
+extension MetricsCollector {
+    /// The member label of an embedded cluster's gateway (`GatewayService.start`'s default member id).
+    public static let embeddedGatewayMember = "gateway-1"
+
+    /// Registers both services of an embedded cluster; the link manager under `linkManagerMember`
+    /// (the member id it was started with, by default `LinkManagerService.Options`' default).
+    public func addEmbeddedCluster(
+        _ cluster: EmbeddedCluster, linkManagerMember: String = LinkManagerService.Options().memberID
+    ) throws(MetricsError) {
+        try addLinkManager(cluster.linkManager, member: linkManagerMember)
+        try addGateway(cluster.gateway, member: Self.embeddedGatewayMember)
+    }
+}
