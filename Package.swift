@@ -297,7 +297,7 @@ let package = Package(
             name: "P2PMetricsTests",
             dependencies: [
                 "P2PMetrics", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
-                "P2PMembership",
+                "P2PMembership", "P2PTestSupport",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
