@@ -43,10 +43,10 @@ public final class MetricsServer: Sendable {
     }
 
     /// Binds `host:port` (port 0: a free port, see ``port``) and serves `collector` on `group`
-    /// (default: NIO's shared singleton group).
+    /// (default: NIO's shared singleton group); connections idle for `idleTimeout` are closed.
     public static func start(
         collector: MetricsCollector, host: String = defaultHost, port: Int,
-        group: (any EventLoopGroup)? = nil
+        group: (any EventLoopGroup)? = nil, idleTimeout: TimeAmount = idleTimeout
     ) async throws(MetricsError) -> MetricsServer {
         let group = group ?? MultiThreadedEventLoopGroup.singleton
         guard (0...65535).contains(port) else { throw MetricsError(.invalidPort, "\(port) is not 0…65535") }

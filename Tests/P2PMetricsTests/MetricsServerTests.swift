@@ -110,6 +110,17 @@ struct MetricsServerTests {
         await server.stop()
     }
 
+    @Test func idleConnectionsAreClosed() async throws {
+        let collector = MetricsCollector()
+        let server = try await MetricsServer.start(collector: collector, port: 0, idleTimeout: .milliseconds(100))
+        let silent = try await RawConnection.exchange(port: server.port, bytes: [])
+        #expect(silent.closed && silent.received.isEmpty)
+        // Half a request, then silence.
+        let partial = try await RawConnection.exchange(port: server.port, bytes: Array("GET /metrics HTTP/1.1\r\n".utf8))
+        #expect(partial.closed && partial.received.isEmpty)
+        await server.stop()
+    }
+
     @Test func portAndBindErrors() async throws {
         let collector = MetricsCollector()
         await #expect(throws: MetricsError(.invalidPort)) { _ = try await MetricsServer.start(collector: collector, port: 70_000) }
