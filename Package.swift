@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "P2PGateway", targets: ["P2PGateway"]),
         .executable(name: "p2p", targets: ["p2p"]),
         .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
+        .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
         .executable(name: "p2p-link-manager", targets: ["p2p-link-manager"]),
     ],
@@ -36,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries (system modules found by pkg-config)
@@ -151,12 +154,25 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Metrics
+        .target(
+            name: "P2PMetrics",
+            dependencies: [
+                "P2PCluster", "P2PLinkManagerService",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
-                "P2PCluster", "P2PLinkManagerService",
+                "P2PCluster", "P2PLinkManagerService", "P2PMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -173,7 +189,7 @@ let package = Package(
             name: "P2PWorkers",
             dependencies: [
                 "P2PCluster", "P2PLinkManagerService", "P2PGateway", "P2PBus", "P2PBusJetStream", "P2PMembership",
-                "P2PIdentity",
+                "P2PIdentity", "P2PMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -276,6 +292,16 @@ let package = Package(
             dependencies: [
                 "P2PWorkers", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
                 "P2PBusJetStream", "P2PMembership", "P2PTestSupport",
+            ]),
+        .testTarget(
+            name: "P2PMetricsTests",
+            dependencies: [
+                "P2PMetrics", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
+                "P2PMembership", "P2PTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
     ]
 )

@@ -4,6 +4,7 @@ import P2PCluster
 import P2PIdentity
 import P2PLinkManagerService
 import P2PMembership
+import P2PMetrics
 
 /// `p2p cluster …`: run an embedded cluster (in-process bus, link manager and gateway in one process).
 struct ClusterCommand: AsyncParsableCommand {
@@ -34,13 +35,37 @@ struct ClusterRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).")
     var seconds: Int?
 
+    @Option(name: .long, help: "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics (0: a free port; default: off).")
+    var metricsPort: Int?
+
+    @Option(name: .long, help: "The address the metrics endpoint binds.")
+    var metricsHost: String = MetricsServer.defaultHost
+
+    func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0…65535") }
+    }
+
     func run() async throws {
         let file = try readSetupBytes(network)
         let key = try ClusterKey(contentsOf: clusterKey)
         let cluster = try await EmbeddedCluster.start(networkFile: file, clusterKey: key)
         let hosted = cluster.directory.hostedIdentityList.map(\.description).joined(separator: ", ")
         print("cluster running: gateway on port \(cluster.port), hosting \(hosted)")
+        var metrics: MetricsServer?
+        if let metricsPort {
+            let collector = MetricsCollector()
+            do {
+                try collector.addEmbeddedCluster(cluster)
+                metrics = try await MetricsServer.start(collector: collector, host: metricsHost, port: metricsPort)
+            } catch {
+                await cluster.stop()
+                throw error
+            }
+        }
+        if let metrics { print("metrics on \(metrics.url)") }
+        fflush(nil)
         await StopSignal.wait(seconds: seconds)
+        await metrics?.stop()
         let counters = await cluster.linkManager.counters
         await cluster.stop()
         print("stopped: \(counters.deliveredToApplications) delivered to applications, \(counters.dataFramesSent) data frames sent")

@@ -11,6 +11,7 @@ import P2PBusJetStream
 import P2PCluster
 import P2PLinkManagerService
 import P2PMembership
+import P2PMetrics
 
 /// `p2p-gateway`: one gateway instance of a distributed cluster. It serves HTTPS on the host and
 /// port of the gateway configuration record, publishes inbound frames to `link.in`, and consumes
@@ -88,8 +89,19 @@ public struct GatewayCommand: AsyncParsableCommand {
             throw error
         }
         print("gateway \(member) listening on port \(service.port) via \(options.url)")
+        let metrics: MetricsServer?
+        do {
+            metrics = try await options.startMetrics { try $0.addGateway(service, member: member) }
+        } catch {
+            await service.stop()
+            directory.stop()
+            try? await group.shutdownGracefully()
+            await bus.close()
+            throw error
+        }
         flushOutput()
         await WorkerSignals.waitForStop(seconds: options.seconds)
+        await metrics?.stop()
         await service.stop()
         let counters = service.currentCounters
         directory.stop()

@@ -7,6 +7,7 @@ import P2PBusJetStream
 import P2PIdentity
 import P2PLinkManagerService
 import P2PMembership
+import P2PMetrics
 
 /// `p2p-link-manager`: one link-manager instance of a distributed cluster. It joins the
 /// `link-manager` consumer group of `p2p.out` and `link.in` on the cluster's JetStream bus, so any
@@ -73,8 +74,18 @@ public struct LinkManagerCommand: AsyncParsableCommand {
         }
         let hosted = directory.hostedIdentityList.map(\.description).joined(separator: ", ")
         print("link manager \(member) running on \(options.url), hosting \(hosted)")
+        let metrics: MetricsServer?
+        do {
+            metrics = try await options.startMetrics { try $0.addLinkManager(service, member: member) }
+        } catch {
+            await service.stop()
+            directory.stop()
+            await bus.close()
+            throw error
+        }
         flushOutput()
         await WorkerSignals.waitForStop(seconds: options.seconds)
+        await metrics?.stop()
         let counters = await service.counters
         await service.stop()
         directory.stop()

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import P2PMetrics
 
 /// The options both workers share: where the bus is, the cluster key, and this instance's name.
 public struct WorkerOptions: ParsableArguments, Sendable {
@@ -23,6 +24,12 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     @Flag(name: .long, help: "Log at debug level (failed batches, assignment changes).")
     public var verbose = false
 
+    @Option(name: .long, help: "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics (0: a free port; default: off).")
+    public var metricsPort: Int?
+
+    @Option(name: .long, help: "The address the metrics endpoint binds.")
+    public var metricsHost: String = MetricsServer.defaultHost
+
     public init() {}
 
     /// The server URLs, split and trimmed.
@@ -32,6 +39,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
         guard !urls.isEmpty else { throw ValidationError("--url names no server") }
         guard (1...100).contains(connectAttempts) else { throw ValidationError("--connect-attempts must be 1…100") }
         if let seconds, seconds < 1 { throw ValidationError("--seconds must be at least 1") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0…65535") }
         if let instanceId {
             guard !instanceId.isEmpty, instanceId.count <= Self.maximumInstanceIDLength,
                 instanceId.utf8.allSatisfy({ Self.isMemberCharacter($0) })
@@ -53,5 +61,18 @@ public struct WorkerOptions: ParsableArguments, Sendable {
         default:
             false
         }
+    }
+}
+
+extension WorkerOptions {
+    /// Starts the metrics endpoint when `--metrics-port` was given, over the sources `register` adds,
+    /// and prints its URL; `nil` when metrics are off (`docs/metrics.md`).
+    func startMetrics(_ register: (MetricsCollector) throws -> Void) async throws -> MetricsServer? {
+        guard let metricsPort else { return nil }
+        let collector = MetricsCollector()
+        try register(collector)
+        let server = try await MetricsServer.start(collector: collector, host: metricsHost, port: metricsPort)
+        print("metrics on \(server.url)")
+        return server
     }
 }
