@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "p2p", targets: ["p2p"]),
         .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
+        .library(name: "P2PNetworkMap", targets: ["P2PNetworkMap"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
         .executable(name: "p2p-link-manager", targets: ["p2p-link-manager"]),
     ],
@@ -167,12 +168,23 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Network map
+        .target(
+            name: "P2PNetworkMap",
+            dependencies: [
+                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
-                "P2PCluster", "P2PLinkManagerService", "P2PMetrics",
+                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PNetworkMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -302,6 +314,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "P2PNetworkMapTests",
+            dependencies: [
+                "P2PNetworkMap", "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus",
+                "P2PBusJetStream", "P2PTestSupport",
             ]),
     ]
 )
