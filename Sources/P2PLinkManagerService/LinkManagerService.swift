@@ -22,11 +22,15 @@ public actor LinkManagerService {
         public var pollTimeout: Duration
         /// How often the state machines are ticked.
         public var tickInterval: Duration
+        /// Told of every change of this instance's `link.in` partitions (its sessions' partitions).
+        public var onReassign: (@Sendable ([Int]) -> Void)?
 
         public init(
             memberID: String = "link-manager-1", consumerGroup: String = "link-manager", topics: LinkManagerTopics = .init(),
-            pollBatch: Int = 512, pollTimeout: Duration = .milliseconds(50), tickInterval: Duration = .milliseconds(100)
+            pollBatch: Int = 512, pollTimeout: Duration = .milliseconds(50), tickInterval: Duration = .milliseconds(100),
+            onReassign: (@Sendable ([Int]) -> Void)? = nil
         ) {
+            self.onReassign = onReassign
             self.memberID = memberID
             self.consumerGroup = consumerGroup
             self.topics = topics
@@ -131,7 +135,9 @@ public actor LinkManagerService {
 
     /// Session partitions follow the `link.in` assignment (`docs/distributed.md`).
     private func reassign(_ assigned: [Int]) -> [LinkManagerOutput] {
+        let before = engine.partitions
         engine.reassign(assigned)
+        if engine.partitions != before { options.onReassign?(engine.partitions) }
         return engine.drain()
     }
 
