@@ -22,7 +22,7 @@ public actor LinkManagerService {
         public var pollTimeout: Duration
         /// How often the state machines are ticked.
         public var tickInterval: Duration
-        /// Told of every change of this instance's `link.in` partitions (its sessions' partitions).
+        /// Told of this instance's `link.in` partitions (its sessions' partitions) at start and on every change.
         public var onReassign: (@Sendable ([Int]) -> Void)?
 
         public init(
@@ -60,6 +60,8 @@ public actor LinkManagerService {
     private var consumers: [any BusConsumer] = []
     private var producer: (any BusProducer)?
     private var started = false
+    /// The partitions `onReassign` was last told of (`nil`: not yet told).
+    private var reportedPartitions: [Int]?
 
     public init(
         bus: any MessageBus, directory: MembershipDirectory, configuration: LinkManagerConfiguration,
@@ -135,9 +137,11 @@ public actor LinkManagerService {
 
     /// Session partitions follow the `link.in` assignment (`docs/distributed.md`).
     private func reassign(_ assigned: [Int]) -> [LinkManagerOutput] {
-        let before = engine.partitions
         engine.reassign(assigned)
-        if engine.partitions != before { options.onReassign?(engine.partitions) }
+        if engine.partitions != reportedPartitions {
+            reportedPartitions = engine.partitions
+            options.onReassign?(engine.partitions)
+        }
         return engine.drain()
     }
 

@@ -115,20 +115,25 @@ struct DistributedClusterTests {
             }
             let clusters = Clusters(network: network, aliceBus: aliceBus, bobBus: bobBus)
             do {
-                for (bus, name, count) in [(aliceBus, "alice", aliceLinkManagers), (bobBus, "bob", bobLinkManagers)] {
-                    for index in 1...count {
-                        let worker = try await DistributedClusterTests.worker(
-                            "p2p-link-manager", bus.workerArguments + ["--instance-id", "\(name)-lm-\(index)", "--verbose"],
-                            ready: "running")
-                        if name == "alice" { clusters.aliceLinkManagers.append(worker) } else { clusters.bobLinkManagers.append(worker) }
+                clusters.buses = [
+                    try await JetStreamBus.connect(urls: [aliceBus.server.url]), try await JetStreamBus.connect(urls: [bobBus.server.url]),
+                ]
+                for (index, (bus, name, count)) in [(aliceBus, "alice", aliceLinkManagers), (bobBus, "bob", bobLinkManagers)].enumerated() {
+                    var linkManagers: [WorkerProcess] = []
+                    for instance in 1...count {
+                        linkManagers.append(
+                            try await DistributedClusterTests.worker(
+                                "p2p-link-manager", bus.workerArguments + ["--instance-id", "\(name)-lm-\(instance)", "--verbose"],
+                                ready: "running"))
+                        if name == "alice" { clusters.aliceLinkManagers.append(linkManagers.last!) } else {
+                            clusters.bobLinkManagers.append(linkManagers.last!)
+                        }
                     }
+                    try await settle(linkManagers, partitions: try await clusters.buses[index].partitionCount(of: "link.in"))
                     clusters.gateways.append(
                         try await DistributedClusterTests.worker(
                             "p2p-gateway", bus.workerArguments + ["--instance-id", "\(name)-gw-1", "--verbose"], ready: "listening"))
                 }
-                clusters.buses = [
-                    try await JetStreamBus.connect(urls: [aliceBus.server.url]), try await JetStreamBus.connect(urls: [bobBus.server.url]),
-                ]
                 clusters.aliceApp = try await ClusterApplication(bus: clusters.buses[0], name: "alice")
                 clusters.bobApp = try await ClusterApplication(bus: clusters.buses[1], name: "bob")
             } catch {
@@ -136,6 +141,19 @@ struct DistributedClusterTests {
                 throw error
             }
             return clusters
+        }
+
+        /// Waits (bounded) until the link managers share `link.in` evenly, as their `--verbose` lines say.
+        static func settle(_ linkManagers: [WorkerProcess], partitions: Int) async throws {
+            let deadline = ContinuousClock.now + DistributedClusterTests.waitLimit
+            while ContinuousClock.now < deadline {
+                let shares = linkManagers.map { DistributedClusterTests.lastPartitions($0.text) ?? [] }
+                if Set(shares.flatMap { $0 }).count == partitions, shares.allSatisfy({ $0.count == partitions / linkManagers.count }) {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw FixtureError("link.in did not settle over \(linkManagers.count) link managers")
         }
 
         /// Publishes messages `numbers` to `p2p.out`, awaiting each acceptance.
