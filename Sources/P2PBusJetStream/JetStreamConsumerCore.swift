@@ -93,7 +93,7 @@ actor JetStreamConsumerCore {
             held[partition] = revision
             do {
                 fetchers[partition] = PartitionFetcher(
-                    subscription: try await bind(partition), topic: topic, wait: Self.waitSlice, signal: signal)
+                    subscription: try await bind(partition), connection: nats, topic: topic, wait: Self.waitSlice, signal: signal)
                 assigned.append(partition)
             } catch {
                 held.removeValue(forKey: partition)

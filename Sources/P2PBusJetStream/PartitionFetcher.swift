@@ -54,9 +54,12 @@ final class FetchSignal: Sendable {
 /// expiry). So a poll wakes as soon as any of its partitions has records, whatever their number, and
 /// the blocking waits never occupy the shared dispatch pool. At most one batch
 /// (`JetStreamConsumerCore.maximumBatch` records) is buffered; it is dropped, unacknowledged, when
-/// the partition is revoked (the server delivers it again after the ack wait).
+/// the partition is revoked (the server delivers it again after the ack wait). One thread per owned
+/// partition: at most the topic's partition count (`TopicSpec`'s bound) per consumer.
 final class PartitionFetcher: @unchecked Sendable {
     let subscription: PullSubscription
+    /// Kept until the thread ends: the subscription's connection outlives every request on it.
+    private let connection: NATSConnection
     private let topic: String
     private let wait: Duration
     private let signal: FetchSignal
@@ -68,8 +71,9 @@ final class PartitionFetcher: @unchecked Sendable {
 
     var partition: Int { subscription.partition }
 
-    init(subscription: PullSubscription, topic: String, wait: Duration, signal: FetchSignal) {
+    init(subscription: PullSubscription, connection: NATSConnection, topic: String, wait: Duration, signal: FetchSignal) {
         self.subscription = subscription
+        self.connection = connection
         self.topic = topic
         self.wait = wait
         self.signal = signal
