@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "P2PGateway", targets: ["P2PGateway"]),
         .executable(name: "p2p", targets: ["p2p"]),
         .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
+        .library(name: "P2PHTTPServer", targets: ["P2PHTTPServer"]),
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .library(name: "P2PNetworkMap", targets: ["P2PNetworkMap"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
@@ -157,13 +158,20 @@ let package = Package(
 
         // MARK: - Metrics
         .target(
+            name: "P2PHTTPServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "P2PMetrics",
             dependencies: [
-                "P2PCluster", "P2PLinkManagerService",
+                "P2PCluster", "P2PLinkManagerService", "P2PHTTPServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
@@ -304,6 +312,14 @@ let package = Package(
             dependencies: [
                 "P2PWorkers", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
                 "P2PBusJetStream", "P2PMembership", "P2PTestSupport",
+            ]),
+        .testTarget(
+            name: "P2PHTTPServerTests",
+            dependencies: [
+                "P2PHTTPServer", "P2PTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .testTarget(
             name: "P2PMetricsTests",

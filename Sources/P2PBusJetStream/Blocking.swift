@@ -1,7 +1,8 @@
 import Dispatch
 import P2PBus
 
-/// Runs nats.c calls that block (requests, fetches, connects) off Swift's cooperative threads.
+/// Runs nats.c calls that block (requests, lease reads, connects) off Swift's cooperative threads;
+/// pull fetches have threads of their own (`PartitionFetcher`).
 enum Blocking {
     static let queue = DispatchQueue(label: "p2p.bus.nats.blocking", attributes: .concurrent)
 

@@ -16,7 +16,8 @@ actor JetStreamConsumerCore {
     let options: ConsumerOptions
     let bucket: KVBucket
     private(set) var held: [Int: UInt64] = [:]
-    private var subscriptions: [Int: PullSubscription] = [:]
+    private var fetchers: [Int: PartitionFetcher] = [:]
+    private let signal = FetchSignal()
     private var lastTick: Duration?
     private var roundRobin = 0
     private var closed = false
@@ -71,7 +72,7 @@ actor JetStreamConsumerCore {
         let revoked = (plan.lost + plan.release.map(\.partition)).sorted()
         for partition in revoked {
             held.removeValue(forKey: partition)
-            subscriptions.removeValue(forKey: partition)
+            fetchers.removeValue(forKey: partition)?.stop()
         }
         if !revoked.isEmpty { options.onAssignment?(.revoked(revoked)) }
         for (partition, revision) in plan.release {
@@ -91,7 +92,8 @@ actor JetStreamConsumerCore {
             }
             held[partition] = revision
             do {
-                subscriptions[partition] = try await bind(partition)
+                fetchers[partition] = PartitionFetcher(
+                    subscription: try await bind(partition), connection: nats, topic: topic, wait: Self.waitSlice, signal: signal)
                 assigned.append(partition)
             } catch {
                 held.removeValue(forKey: partition)
@@ -147,20 +149,18 @@ actor JetStreamConsumerCore {
 
     // MARK: Delivery
 
-    /// The shortest expiry a fetch request asks for: the server's answer must have time to arrive.
-    static let minimumFetchWait: Duration = .milliseconds(5)
-
     func poll(maxRecords: Int, timeout: Duration) async throws(BusError) -> [ConsumedRecord] {
         if closed { throw BusError(.closed, "consumer \(member)") }
         try bus.checkOpen()
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         let batch = min(maxRecords, Self.maximumBatch)
+        var waited = false
         while true {
             try await tick(force: held.isEmpty)
             if closed { throw BusError(.closed, "consumer \(member)") }
             guard batch > 0 else { return [] }  // a poll for nothing still heart-beats and rebalances
-            let owned = subscriptions.values.sorted { $0.partition < $1.partition }
+            let owned = fetchers.values.sorted { $0.partition < $1.partition }
             let remaining = deadline - clock.now
             if owned.isEmpty {
                 if remaining <= .zero { return [] }
@@ -168,61 +168,25 @@ actor JetStreamConsumerCore {
                 continue
             }
             roundRobin &+= 1
-            // One fetch per owned partition, all at once: the server answers each as soon as its
-            // partition holds a record, and an empty one after `wait`, so a poll costs one slice at
-            // most whatever the number of partitions (fetched one after another, every empty
-            // partition would cost a whole request expiry).
-            let wait = max(Self.minimumFetchWait, min(remaining, Self.waitSlice))
-            let result = await Self.fetch(Self.shares(of: batch, over: owned, start: roundRobin), topic: topic, wait: wait)
-            if !result.isEmpty || clock.now >= deadline { return result }
-        }
-    }
-
-    /// Splits `batch` records over the partitions, starting at `start` (rotating, so that no
-    /// partition is starved when `batch` is smaller than their number).
-    static func shares<Partition>(of batch: Int, over owned: [Partition], start: Int) -> [(Partition, Int)] {
-        let count = min(owned.count, batch)
-        guard count > 0 else { return [] }
-        return (0..<count).map { index in
-            (owned[(start + index) % owned.count], batch / count + (index < batch % count ? 1 : 0))
-        }
-    }
-
-    /// Fetches the partitions concurrently (each on a blocking thread) and returns their records in
-    /// partition order.
-    private static func fetch(_ shares: [(PullSubscription, Int)], topic: String, wait: Duration) async -> [ConsumedRecord] {
-        await withTaskGroup(of: (Int, [ConsumedRecord]).self) { group in
-            for (subscription, count) in shares {
-                group.addTask { (subscription.partition, await fetch(subscription, count: count, topic: topic, wait: wait)) }
+            var result: [ConsumedRecord] = []
+            for index in 0..<owned.count where result.count < batch {
+                result += owned[(roundRobin + index) % owned.count].take(batch - result.count)
             }
-            var fetched: [(Int, [ConsumedRecord])] = []
-            for await part in group where !part.1.isEmpty { fetched.append(part) }
-            return fetched.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            // Once waited, a poll whose time is up returns what it has (every owned partition had a
+            // request outstanding meanwhile).
+            if !result.isEmpty || (waited && remaining <= .zero) {
+                for fetcher in owned { fetcher.want(false) }
+                return result
+            }
+            for fetcher in owned { fetcher.want(true) }
+            // Wakes at the first records of any partition; in slices, to keep heart-beating.
+            await signal.wait(timeout: max(Self.minimumWait, min(remaining, Self.waitSlice)))
+            waited = true
         }
     }
 
-    /// A pull request that returns as soon as the partition holds records (`no_wait` with an expiry:
-    /// nats-server waits at most `wait` for the first one), with `count` records at most.
-    private static func fetch(_ subscription: PullSubscription, count: Int, topic: String, wait: Duration) async -> [ConsumedRecord] {
-        await Blocking.run { () -> [ConsumedRecord] in
-            var request = jsFetchRequest()
-            jsFetchRequest_Init(&request)
-            request.Batch = Int32(count)
-            request.NoWait = true
-            request.Expires = wait.nanoseconds
-            var list = natsMsgList()
-            let status = natsSubscription_FetchRequest(&list, subscription.subscription, &request)
-            defer { natsMsgList_Destroy(&list) }
-            guard status == NATS_OK, list.Count > 0 else { return [] }
-            var records: [ConsumedRecord] = []
-            records.reserveCapacity(Int(list.Count))
-            for index in 0..<Int(list.Count) {
-                guard let message = list.Msgs[index] else { continue }
-                if let record = Self.record(message, topic: topic, partition: subscription.partition) { records.append(record) }
-            }
-            return records
-        }
-    }
+    /// The shortest wait of a poll: its requests' answers must have time to arrive.
+    static let minimumWait: Duration = .milliseconds(5)
 
     static func record(_ message: OpaquePointer, topic: String, partition: Int) -> ConsumedRecord? {
         guard let reply = natsMsg_GetReply(message), let (delivered, sequence) = NATSMessage.ackMetadata(reply) else { return nil }
@@ -247,7 +211,8 @@ actor JetStreamConsumerCore {
         closed = true
         let releasing = held
         held = [:]
-        subscriptions = [:]
+        for fetcher in fetchers.values { fetcher.stop() }
+        fetchers = [:]
         if !releasing.isEmpty { options.onAssignment?(.revoked(releasing.keys.sorted())) }
         let bucket = self.bucket
         let member = self.member

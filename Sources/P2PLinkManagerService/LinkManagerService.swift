@@ -22,11 +22,15 @@ public actor LinkManagerService {
         public var pollTimeout: Duration
         /// How often the state machines are ticked.
         public var tickInterval: Duration
+        /// Told of this instance's `link.in` partitions (its sessions' partitions) at start and on every change.
+        public var onReassign: (@Sendable ([Int]) -> Void)?
 
         public init(
             memberID: String = "link-manager-1", consumerGroup: String = "link-manager", topics: LinkManagerTopics = .init(),
-            pollBatch: Int = 512, pollTimeout: Duration = .milliseconds(50), tickInterval: Duration = .milliseconds(100)
+            pollBatch: Int = 512, pollTimeout: Duration = .milliseconds(50), tickInterval: Duration = .milliseconds(100),
+            onReassign: (@Sendable ([Int]) -> Void)? = nil
         ) {
+            self.onReassign = onReassign
             self.memberID = memberID
             self.consumerGroup = consumerGroup
             self.topics = topics
@@ -58,6 +62,8 @@ public actor LinkManagerService {
     private var sink: OutputSink?
     private var following: (reader: ConfigurationReader<LinkManagerConfiguration>, task: Task<Void, Never>)?
     private var started = false
+    /// The partitions `onReassign` was last told of (`nil`: not yet told).
+    private var reportedPartitions: [Int]?
 
     public init(
         bus: any MessageBus, directory: MembershipDirectory, configuration: LinkManagerConfiguration,
@@ -179,6 +185,10 @@ public actor LinkManagerService {
     /// Session partitions follow the `link.in` assignment (`docs/distributed.md`).
     private func reassign(_ assigned: [Int]) -> [LinkManagerOutput] {
         engine.reassign(assigned)
+        if engine.partitions != reportedPartitions {
+            reportedPartitions = engine.partitions
+            options.onReassign?(engine.partitions)
+        }
         return engine.drain()
     }
 

@@ -16,8 +16,7 @@ public struct MetricsError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let bindFailed = Code(1001, "bind failed")
         /// A source registered twice for the same role and member.
         public static let invalidState = Code(1002, "invalid state")
-        /// A connection beyond ``MetricsServer/maximumConnections``: closed as soon as accepted.
-        public static let tooManyConnections = Code(1003, "too many connections")
+        // 1003 (too many connections) is retired: `P2PHTTPServer` closes extra connections (its 1302).
         /// A member label that is empty or longer than ``MetricsCollector/maximumMemberLength``.
         public static let invalidMember = Code(1004, "invalid member")
     }

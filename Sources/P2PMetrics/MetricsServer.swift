@@ -1,13 +1,12 @@
 public import NIOCore
 import NIOHTTP1
-import NIOPosix
-import Synchronization
+import P2PHTTPServer
 
-/// The metrics endpoint: a small HTTP/1.1 server answering `GET /metrics` with the collector's
-/// exposition and `GET /healthz` with `ok` (`docs/metrics.md`). Stop it with ``stop()``.
+/// The metrics endpoint: ``P2PHTTPServer/HTTPServer`` answering `GET /metrics` with the collector's exposition
+/// and `GET /healthz` with `ok`, routed by ``MetricsRoute`` (`docs/metrics.md`). Stop it with ``stop()``.
 public final class MetricsServer: Sendable {
     /// Where the endpoint binds unless told otherwise: loopback only.
-    public static let defaultHost = "127.0.0.1"
+    public static let defaultHost = HTTPServer.defaultHost
     /// Open connections at most; one more is closed as soon as it is accepted.
     public static let maximumConnections = 16
     /// Pending connections the kernel queues.
@@ -18,29 +17,24 @@ public final class MetricsServer: Sendable {
     public static let maximumDrainedBytes = 1 << 20
     /// Connections with nothing to read for this long are closed.
     public static let idleTimeout = TimeAmount.seconds(30)
+    /// The content type of the exposition (Prometheus text format 0.0.4).
+    static let expositionContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    private let server: HTTPServer
 
     /// The address bound (with the real port when 0 was asked for).
-    public let localAddress: SocketAddress
-    private let channel: any Channel
-    private let connections: OpenConnections
+    public var localAddress: SocketAddress { server.localAddress }
 
     /// The bound port.
-    public var port: Int { localAddress.port ?? 0 }
+    public var port: Int { server.port }
 
     /// The number of open connections.
-    public var connectionCount: Int { connections.count }
+    public var connectionCount: Int { server.connectionCount }
 
     /// `http://host:port/metrics` for the address bound.
-    public var url: String {
-        let host = localAddress.ipAddress ?? Self.defaultHost
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(MetricsRoute.metricsPath)"
-    }
+    public var url: String { server.url(path: MetricsRoute.metricsPath) }
 
-    private init(channel: any Channel, localAddress: SocketAddress, connections: OpenConnections) {
-        self.channel = channel
-        self.localAddress = localAddress
-        self.connections = connections
-    }
+    private init(server: HTTPServer) { self.server = server }
 
     /// Binds `host:port` (port 0: a free port, see ``port``) and serves `collector` on `group`
     /// (default: NIO's shared singleton group); connections idle for `idleTimeout` are closed.
@@ -48,66 +42,39 @@ public final class MetricsServer: Sendable {
         collector: MetricsCollector, host: String = defaultHost, port: Int,
         group: (any EventLoopGroup)? = nil, idleTimeout: TimeAmount = idleTimeout
     ) async throws(MetricsError) -> MetricsServer {
-        let group = group ?? MultiThreadedEventLoopGroup.singleton
-        guard (0...65535).contains(port) else { throw MetricsError(.invalidPort, "\(port) is not 0…65535") }
-        let connections = OpenConnections()
-        let channel: any Channel
+        let limits = HTTPServer.Limits(
+            maximumBodyBytes: maximumRequestBodyBytes, maximumConnections: maximumConnections, backlog: backlog,
+            idleTimeout: idleTimeout, maximumDrainedBytes: maximumDrainedBytes)
         do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: backlog)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    guard connections.admit(channel) else {
-                        return channel.eventLoop.makeFailedFuture(
-                            MetricsError(.tooManyConnections, "\(maximumConnections) open"))
-                    }
-                    return channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                        try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                        try sync.addHandler(
-                            MetricsHTTPHandler(collector: collector, maximumBodyBytes: maximumRequestBodyBytes))
-                    }
-                }
-                .bind(host: host, port: port).get()
+            let server = try await HTTPServer.start(host: host, port: port, limits: limits, group: group) { request in
+                await answer(request, collector: collector)
+            }
+            return MetricsServer(server: server)
         } catch {
-            throw MetricsError(.bindFailed, "\(host):\(port): \(error)")
+            switch error.code {
+            case .invalidPort: throw MetricsError(.invalidPort, error.detail)
+            default: throw MetricsError(.bindFailed, error.detail)
+            }
         }
-        guard let localAddress = channel.localAddress else {
-            try? await channel.close()
-            throw MetricsError(.bindFailed, "\(host):\(port): no local address")
+    }
+
+    static func answer(_ request: HTTPServerRequest, collector: MetricsCollector) async -> HTTPServerResponse {
+        switch MetricsRoute(request.head) {
+        case .metrics:
+            let exposition = await collector.scrape()
+            return HTTPServerResponse(
+                status: .ok, headers: HTTPHeaders([("Content-Type", expositionContentType)]), body: ByteBuffer(bytes: exposition))
+        case .health:
+            return .text(.ok, "ok\n")
+        case .methodNotAllowed:
+            return .methodNotAllowed(allow: [.GET])
+        case .notFound:
+            return .text(.notFound)
+        case .payloadTooLarge:
+            return .text(.payloadTooLarge)  // refused by the server before this; kept for a complete switch
         }
-        return MetricsServer(channel: channel, localAddress: localAddress, connections: connections)
     }
 
     /// Stops listening, then closes every open connection. Stopping twice does nothing more.
-    public func stop() async {
-        try? await channel.close()
-        for connection in connections.all() {
-            try? await connection.close()
-        }
-    }
-}
-
-/// The accepted connections still open: counted against the bound, closed by `stop`.
-private final class OpenConnections: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    var count: Int { channels.withLock { $0.count } }
-
-    func all() -> [any Channel] { channels.withLock { Array($0.values) } }
-
-    /// Takes `channel` in unless ``MetricsServer/maximumConnections`` are open; forgets it when it closes.
-    func admit(_ channel: any Channel) -> Bool {
-        let key = ObjectIdentifier(channel)
-        let admitted = channels.withLock { channels in
-            if channels.count >= MetricsServer.maximumConnections { return false }
-            channels[key] = channel
-            return true
-        }
-        if admitted {
-            channel.closeFuture.whenComplete { _ in self.channels.withLock { _ = $0.removeValue(forKey: key) } }
-        }
-        return admitted
-    }
+    public func stop() async { await server.stop() }
 }

@@ -60,7 +60,7 @@ public struct LinkManagerCommand: AsyncParsableCommand {
             if configuration == nil { print("no link-manager configuration (p2p.linkManager) on the bus: using the defaults") }
             service = try await LinkManagerService(
                 bus: bus, directory: directory, configuration: configuration ?? LinkManagerConfiguration(),
-                options: LinkManagerService.Options(memberID: member))
+                options: LinkManagerService.Options(memberID: member, onReassign: reassignLogger(member)))
             try await service.start()
             try await service.follow(reader) { line in
                 print(line)
@@ -93,6 +93,17 @@ public struct LinkManagerCommand: AsyncParsableCommand {
         print("link manager \(member) stopped: \(counters.deliveredToApplications) delivered to applications, "
             + "\(counters.dataFramesSent) data frames sent")
         flushOutput()
+    }
+}
+
+extension LinkManagerCommand {
+    /// With `--verbose`, prints every change of the instance's `link.in` partitions.
+    func reassignLogger(_ member: String) -> (@Sendable ([Int]) -> Void)? {
+        guard options.verbose else { return nil }
+        return { partitions in
+            print("link manager \(member) consumes link.in partitions [\(partitions.map(String.init).joined(separator: ","))]")
+            flushOutput()
+        }
     }
 }
 

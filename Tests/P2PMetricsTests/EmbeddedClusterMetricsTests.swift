@@ -6,6 +6,7 @@ import P2PLinkManager
 import P2PLinkManagerService
 import P2PMembership
 import P2PMetrics
+import P2PTestSupport
 import Testing
 
 /// Two embedded clusters (Alice's and Bob's) on loopback, Bob's with the metrics endpoint: what Bob's

@@ -4,6 +4,7 @@ import NIOPosix
 import P2PLinkManagerService
 import P2PMetrics
 import Synchronization
+import P2PTestSupport
 import Testing
 
 /// The endpoint on a free loopback port over snapshot sources, scraped with real curl.

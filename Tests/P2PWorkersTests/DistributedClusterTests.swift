@@ -41,6 +41,9 @@ struct DistributedClusterTests {
         var linkManager = LinkManagerConfiguration()
         linkManager.replayPeriodMillis = 500
         linkManager.sessionsPerPeer = 2
+        // A session whose responder died is replaced after this long without an acknowledgement.
+        linkManager.heartbeatPeriodMillis = 1_000
+        linkManager.sessionTimeoutMillis = 4_000
         let plans = [
             DemoNetwork.ClusterPlan(organisations: ["Alice Corp"], port: try FreePort.find()),
             DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: try FreePort.find()),
@@ -112,19 +115,25 @@ struct DistributedClusterTests {
             }
             let clusters = Clusters(network: network, aliceBus: aliceBus, bobBus: bobBus)
             do {
-                for (bus, name, count) in [(aliceBus, "alice", aliceLinkManagers), (bobBus, "bob", bobLinkManagers)] {
-                    for index in 1...count {
-                        let worker = try await DistributedClusterTests.worker(
-                            "p2p-link-manager", bus.workerArguments + ["--instance-id", "\(name)-lm-\(index)"], ready: "running")
-                        if name == "alice" { clusters.aliceLinkManagers.append(worker) } else { clusters.bobLinkManagers.append(worker) }
+                clusters.buses = [
+                    try await JetStreamBus.connect(urls: [aliceBus.server.url]), try await JetStreamBus.connect(urls: [bobBus.server.url]),
+                ]
+                for (index, (bus, name, count)) in [(aliceBus, "alice", aliceLinkManagers), (bobBus, "bob", bobLinkManagers)].enumerated() {
+                    var linkManagers: [WorkerProcess] = []
+                    for instance in 1...count {
+                        linkManagers.append(
+                            try await DistributedClusterTests.worker(
+                                "p2p-link-manager", bus.workerArguments + ["--instance-id", "\(name)-lm-\(instance)", "--verbose"],
+                                ready: "running"))
+                        if name == "alice" { clusters.aliceLinkManagers.append(linkManagers.last!) } else {
+                            clusters.bobLinkManagers.append(linkManagers.last!)
+                        }
                     }
+                    try await settle(linkManagers, partitions: try await clusters.buses[index].partitionCount(of: "link.in"))
                     clusters.gateways.append(
                         try await DistributedClusterTests.worker(
                             "p2p-gateway", bus.workerArguments + ["--instance-id", "\(name)-gw-1", "--verbose"], ready: "listening"))
                 }
-                clusters.buses = [
-                    try await JetStreamBus.connect(urls: [aliceBus.server.url]), try await JetStreamBus.connect(urls: [bobBus.server.url]),
-                ]
                 clusters.aliceApp = try await ClusterApplication(bus: clusters.buses[0], name: "alice")
                 clusters.bobApp = try await ClusterApplication(bus: clusters.buses[1], name: "bob")
             } catch {
@@ -132,6 +141,19 @@ struct DistributedClusterTests {
                 throw error
             }
             return clusters
+        }
+
+        /// Waits (bounded) until the link managers share `link.in` evenly, as their `--verbose` lines say.
+        static func settle(_ linkManagers: [WorkerProcess], partitions: Int) async throws {
+            let deadline = ContinuousClock.now + DistributedClusterTests.waitLimit
+            while ContinuousClock.now < deadline {
+                let shares = linkManagers.map { DistributedClusterTests.lastPartitions($0.text) ?? [] }
+                if Set(shares.flatMap { $0 }).count == partitions, shares.allSatisfy({ $0.count == partitions / linkManagers.count }) {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw FixtureError("link.in did not settle over \(linkManagers.count) link managers")
         }
 
         /// Publishes messages `numbers` to `p2p.out`, awaiting each acceptance.
@@ -206,6 +228,50 @@ struct DistributedClusterTests {
         await clusters.close()
     }
 
+    // Bob's cluster runs two link managers; one is SIGKILLed while Alice's messages flow. Its leases
+    // move to the survivor after the consumer session timeout (10 s), Alice replaces the sessions it
+    // held after `sessionTimeoutMillis` and replays what was not acknowledged; copies delivered twice
+    // (once by each instance) are stored once by p2p.in's de-duplication window.
+    @Test("a link manager SIGKILLed mid-stream: every message still reaches Bob once")
+    func linkManagerKilledMidStream() async throws {
+        let clusters = try await Clusters.start(aliceLinkManagers: 1, bobLinkManagers: 2)
+        let (first, total) = (150, 300)
+        do {
+            try await clusters.send(0..<first)
+            var received = try await Self.collect(poll: { try await clusters.bobApp.receive(timeout: .milliseconds(50)) }) {
+                $0.count >= 10
+            }
+            // Kill an instance that holds a session (its link.in share is some session's partitions).
+            let held = Set(try await Self.sessionPartitions(clusters.buses[1]).values)
+            let victim = try #require(
+                clusters.bobLinkManagers.first { Self.lastPartitions($0.text).map(held.contains) == true },
+                "no link manager holds a session: \(held) \(clusters.outputs)")
+            victim.kill()
+            let atKill = Set(received.map(\.messageID.value)).count
+            try await clusters.send(first..<total)
+            received += try await Self.collect(.seconds(60), poll: { try await clusters.bobApp.receive(timeout: .milliseconds(100)) }) {
+                Set((received + $0).map(\.messageID.value)).count >= total
+            }
+            received += try await clusters.bobApp.receive(timeout: .milliseconds(500))
+            print("link manager killed after \(atKill) of \(first) messages in flight were received")
+            let ids = received.map(\.messageID.value)
+            let lost = total - Set(ids).count
+            let duplicates = ids.count - Set(ids).count
+            print("link manager killed mid-stream: \(total) sent, \(lost) lost, \(duplicates) duplicates")
+            #expect(lost == 0, "\(clusters.outputs)")
+            #expect(duplicates == 0)
+            #expect(Set(ids) == Set((0..<total).map { "m-\($0)" }))
+        } catch {
+            await clusters.close()
+            throw error
+        }
+        for worker in clusters.workers where worker.isRunning {
+            let status = try await worker.terminate()
+            #expect(status == 0, "\(worker.name): \(worker.text)")
+        }
+        await clusters.close()
+    }
+
     /// The `session.out.partitions` table as it stands (read through a watch up to its catch-up).
     static func sessionPartitions(_ bus: JetStreamBus) async throws -> [String: [Int]] {
         let watch = try await bus.table(SessionPartitions.tableName).watch()
@@ -219,6 +285,14 @@ struct DistributedClusterTests {
             }
         }
         return entries
+    }
+
+    /// The partitions a link manager's last `consumes link.in partitions [...]` line names.
+    static func lastPartitions(_ text: String) -> [Int]? {
+        guard let line = text.split(separator: "\n").last(where: { $0.contains("consumes link.in partitions [") }),
+            let open = line.lastIndex(of: "["), let close = line.lastIndex(of: "]")
+        else { return nil }
+        return line[line.index(after: open)..<close].split(separator: ",").compactMap { Int($0) }
     }
 
     /// The `N delivered to applications` figure of a link manager's stop line (0 when absent).

@@ -15,8 +15,13 @@ final class WorkerProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var output = ""
 
+    /// Next to the test bundle, or in `P2P_WORKERS_DIR` when set (e.g. `.build/release` to measure
+    /// release workers from a debug test run).
     static func url(_ executable: String) -> URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(executable)
+        if let directory = ProcessInfo.processInfo.environment["P2P_WORKERS_DIR"], !directory.isEmpty {
+            return URL(fileURLWithPath: directory).appendingPathComponent(executable)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(executable)
     }
 
     /// Starts `executable arguments…` with stdout and stderr collected together.
