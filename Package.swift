@@ -180,7 +180,7 @@ let package = Package(
         .target(
             name: "P2PNetworkMap",
             dependencies: [
-                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "COpenSSL",
+                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "P2PHTTPServer", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

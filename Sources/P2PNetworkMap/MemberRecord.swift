@@ -29,11 +29,33 @@ public struct MemberRecord: SignedPayload, Hashable {
         try decoder.rejectUnknownFields(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         platformVersion = try c.decode(Int.self, forKey: .platformVersion)
-        let memberDecoder = try c.superDecoder(forKey: .member)
-        try memberDecoder.rejectUnknownFields(MemberKeys.self)
-        let identityDecoder = try memberDecoder.container(keyedBy: MemberKeys.self).superDecoder(forKey: .holdingIdentity)
-        try identityDecoder.rejectUnknownFields(IdentityKeys.self)
-        member = try MemberInfo(from: memberDecoder)
+        member = try c.decode(StrictMember.self, forKey: .member).member
+    }
+
+    /// A `MemberInfo` decoded strictly (unknown fields refused, also inside `holdingIdentity`).
+    struct StrictMember: Decodable {
+        let member: MemberInfo
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownFields(MemberKeys.self)
+            let identityDecoder = try decoder.container(keyedBy: MemberKeys.self).superDecoder(forKey: .holdingIdentity)
+            try identityDecoder.rejectUnknownFields(IdentityKeys.self)
+            member = try MemberInfo(from: decoder)
+        }
+    }
+
+    /// Reads a `MemberInfo` in JSON (the `member` object of the payload, as `p2p network-map publish`
+    /// takes it), strictly, and checks the record's rules.
+    public static func parseMember(_ bytes: [UInt8]) throws(NetworkMapError) -> MemberRecord {
+        let member: StrictMember
+        do {
+            member = try StrictJSON.decode(StrictMember.self, from: bytes, maximumBytes: maximumBytes)
+        } catch {
+            throw NetworkMapError(.invalidMember, SignedEnvelope.describe(error))
+        }
+        let record = MemberRecord(member: member.member)
+        try record.validate()
+        return record
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -48,9 +48,9 @@ public actor NetworkMapService {
     static let immutableCacheControl = "max-age=31536000, immutable"
     static let octetStream = ("Content-Type", "application/octet-stream")
 
-    public let trust: NetworkTrust
-    public let parameters: NetworkParameters
-    public let parametersHash: SecureHash
+    nonisolated public let trust: NetworkTrust
+    nonisolated public let parameters: NetworkParameters
+    nonisolated public let parametersHash: SecureHash
     let signedParameters: [UInt8]
     let key: PrivateKey
     let chain: [Certificate]

@@ -21,6 +21,8 @@ public struct SetupChange: Sendable, Hashable, CustomStringConvertible {
 public struct SetupReport: Sendable, Hashable, CustomStringConvertible {
     public var changes: [SetupChange] = []
 
+    public init(changes: [SetupChange] = []) { self.changes = changes }
+
     /// Writes made to the bus (added, updated, removed).
     public var changedCount: Int { changes.filter { [.added, .updated, .removed].contains($0.action) }.count }
 
