@@ -4,6 +4,8 @@ import P2PBusJetStream
 import P2PMembership
 import P2PNetworkMap
 import P2PTestSupport
+import P2PSetup
+import Synchronization
 import Testing
 
 @Suite("Polling as values")
@@ -161,5 +163,45 @@ struct SyncEndToEndTests {
         #expect(refused.stderr.contains("untrusted certificate"), "\(refused.stderr)")
         #expect(try await members(bus).keys.sorted() == [TestNetwork.bob])
         await bus.close()
+    }
+}
+
+@Suite("Continuous sync on the in-process bus")
+struct ContinuousSyncTests {
+    @Test("run keeps polling: a member published between rounds reaches the bus; cancelling stops it")
+    func polling() async throws {
+        let network = try TestNetwork()
+        defer { network.remove() }
+        let bus = InProcessBus()
+        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        let service = try NetworkMapService(home: try network.serverHome(), maxAgeSeconds: 1)
+        let server = try await NetworkMapServer.start(service: service, port: 0)
+        defer { Task { await server.stop() } }
+        try await NetworkMapClient(baseURL: server.url).publish(try network.signed(try TestNetwork.member(TestNetwork.bob, serial: 1), by: "bob"))
+
+        var policy = NetworkMapSyncStateMachine.Policy()
+        policy.maximumInterval = 0.05
+        policy.retryInterval = 0.05
+        let sync = NetworkMapSync(client: try NetworkMapClient(baseURL: server.url), trust: try network.trust, bus: bus, policy: policy)
+        let rounds = Mutex(0)
+        let task = Task { await sync.run { if case .success = $0 { rounds.withLock { $0 += 1 } } } }
+        func names(count: Int) async throws -> [String] {
+            var names: [String] = []
+            for _ in 0..<100 where names.count < count {
+                try await Task.sleep(for: .milliseconds(50))
+                names = try await bus.table(MembershipTables.membersInfo).snapshot().values
+                    .map { try MemberInfo.decode($0).holdingIdentity.name.description }.sorted()
+            }
+            return names
+        }
+        // Carol publishes only once Bob is on the bus: she can only arrive through a later round.
+        #expect(try await names(count: 1) == [TestNetwork.bob])
+        try await NetworkMapClient(baseURL: server.url).publish(try network.signed(try TestNetwork.member(TestNetwork.carol, serial: 1), by: "carol"))
+        let both = try await names(count: 2)
+        task.cancel()
+        await task.value
+        #expect(both == [TestNetwork.bob, TestNetwork.carol])
+        #expect(rounds.withLock { $0 } >= 2)
+        #expect(SetupReport(changes: []).description == "\n0 changes, 0 unchanged")
     }
 }
