@@ -13,7 +13,9 @@ struct NetworkMapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network-map",
         abstract: "Serve, publish to, and synchronise from a network map (signed member records and parameters over HTTP).",
-        subcommands: [NetworkMapServeCommand.self, NetworkMapPublishCommand.self, NetworkMapSyncCommand.self])
+        subcommands: [
+            NetworkMapServeCommand.self, NetworkMapPublishCommand.self, NetworkMapSyncCommand.self, NetworkMapAckParametersCommand.self,
+        ])
 }
 
 /// `p2p network-map serve`.
@@ -23,7 +25,8 @@ struct NetworkMapServeCommand: AsyncParsableCommand {
         abstract: "Serve the network map of a home directory until SIGINT or SIGTERM.",
         discussion: """
             The home holds root.pem, network-map-key.pem (mode 0600), network-map-cert.pem (role NETWORK_MAP, then \
-            intermediates) and network-parameters.json; the server keeps its entries there.
+            intermediates) and network-parameters.json, optionally network-parameters-update.json (new parameters and \
+            their flag day); the server keeps its entries there.
             """)
 
     @Option(name: .long, help: "The server's home directory.")
@@ -44,7 +47,11 @@ struct NetworkMapServeCommand: AsyncParsableCommand {
     func run() async throws {
         let service = try NetworkMapService(home: URL(fileURLWithPath: home), maxAgeSeconds: maxAge)
         let server = try await NetworkMapServer.start(service: service, host: host, port: port)
-        print("network map of group \(service.parameters.groupId) on \(server.url) (parameters \(service.parametersHash))")
+        let current = await service.current
+        print("network map of group \(service.groupId) on \(server.url) (parameters \(current.hash), epoch \(current.parameters.epoch))")
+        if let pending = await service.pending {
+            print("parameters \(pending.served.hash) (epoch \(pending.served.parameters.epoch)) announced for \(pending.updateDeadlineMillis) ms")
+        }
         fflush(nil)
         await StopSignal.wait(seconds: seconds)
         await server.stop()
@@ -57,25 +64,15 @@ struct NetworkMapPublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Sign a member record with this member's key and publish it (also the periodic heartbeat).")
 
-    @Option(name: .long, help: "The map's base URL (http://host:port).")
-    var map: String
-
     @Option(name: .long, help: "The member record: a MemberInfo in JSON, serial included.")
     var record: String
 
-    @Option(name: .long, help: "The member's private key (PEM), matching the first certificate of --certificates.")
-    var key: String
-
-    @Option(name: .long, help: "PEM: the member's certificate (subject = its X.500 name), then intermediates to the root.")
-    var certificates: String
+    @OptionGroup var signer: NetworkMapSignerOptions
 
     func run() async throws {
         let member = try MemberRecord.parseMember(try readSetupBytes(record))
-        let privateKey = try PrivateKey(pemEncoded: String(decoding: try readSetupBytes(key), as: UTF8.self))
-        let chain = try Certificate.chain(
-            pemEncoded: String(decoding: try readSetupBytes(certificates), as: UTF8.self), maximumCount: SignedEnvelope.maximumCertificates)
-        let envelope = try SignedEnvelope.sign(payload: member.encoded(), key: privateKey, chain: chain)
-        try await NetworkMapClient(baseURL: map).publish(envelope)
+        let envelope = try signer.sign(member.encoded())
+        try await NetworkMapClient(baseURL: signer.map).publish(envelope)
         print("published \(member.member.holdingIdentity) serial \(member.member.serial) as \(envelope.hash)")
     }
 }
@@ -113,6 +110,7 @@ struct NetworkMapSyncCommand: AsyncParsableCommand {
         if once {
             do {
                 print(try await sync.runOnce().description)
+                await printAnnouncement(sync)
                 await bus.close()
             } catch {
                 await bus.close()
@@ -133,5 +131,50 @@ struct NetworkMapSyncCommand: AsyncParsableCommand {
         task.cancel()
         await task.value
         await bus.close()
+    }
+}
+
+/// Prints the parameters a map announces for a flag day, if any.
+func printAnnouncement(_ sync: NetworkMapSync) async {
+    guard let (update, parameters) = await sync.announced else { return }
+    print(
+        "parameters \(update.newParametersHash) (epoch \(parameters.epoch)) announced, in force from \(update.updateDeadlineMillis) ms: \(update.description)"
+    )
+}
+
+/// The map and the member's signing material, for the commands that sign as a member.
+struct NetworkMapSignerOptions: ParsableArguments {
+    @Option(name: .long, help: "The map's base URL (http://host:port).")
+    var map: String
+
+    @Option(name: .long, help: "The member's private key (PEM), matching the first certificate of --certificates.")
+    var key: String
+
+    @Option(name: .long, help: "PEM: the member's certificate (subject = its X.500 name), then intermediates to the root.")
+    var certificates: String
+
+    func sign(_ payload: [UInt8]) throws -> SignedEnvelope {
+        let privateKey = try PrivateKey(pemEncoded: String(decoding: try readSetupBytes(key), as: UTF8.self))
+        let chain = try Certificate.chain(
+            pemEncoded: String(decoding: try readSetupBytes(certificates), as: UTF8.self), maximumCount: SignedEnvelope.maximumCertificates)
+        return try SignedEnvelope.sign(payload: payload, key: privateKey, chain: chain)
+    }
+}
+
+/// `p2p network-map ack-parameters`.
+struct NetworkMapAckParametersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ack-parameters",
+        abstract: "Acknowledge network parameters (current or announced) as a member, signed with its key.")
+
+    @Option(name: .long, help: "The parameters' hash (64 upper-case hex digits).")
+    var hash: String
+
+    @OptionGroup var signer: NetworkMapSignerOptions
+
+    func run() async throws {
+        let parametersHash = try SecureHash(hash)
+        try await NetworkMapClient(baseURL: signer.map).acknowledge(try signer.sign(ParametersAck(parametersHash: parametersHash).encoded()))
+        print("acknowledged parameters \(parametersHash)")
     }
 }

@@ -106,6 +106,10 @@ public struct NetworkMapClient: Sendable {
                 promise.fail(NetworkMapError(.httpFailure, "no answer within \(Self.timeout.nanoseconds / 1_000_000_000) s"))
                 channel.close(promise: nil)
             }
+            defer {
+                timeout.cancel()
+                channel.close(promise: nil)
+            }
             try await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.addHandler(AnswerCollector(promise: promise, maximumBytes: maximumBytes))
             }.get()
@@ -118,10 +122,6 @@ public struct NetworkMapClient: Sendable {
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if !body.isEmpty { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            defer {
-                timeout.cancel()
-                channel.close(promise: nil)
-            }
             return try await promise.futureResult.get()
         } catch let error as NetworkMapError {
             throw error

@@ -1,6 +1,6 @@
 public import Foundation
 import P2PX509
-import P2PIdentity
+public import P2PIdentity
 import P2PMembership
 
 /// An HTTP answer of the network map, independent of the server that sends it.
@@ -45,13 +45,17 @@ public actor NetworkMapService {
     public static let keyFile = "network-map-key.pem"
     public static let certificateFile = "network-map-cert.pem"
     public static let parametersFile = "network-parameters.json"
+    public static let parametersUpdateFile = "network-parameters-update.json"
     static let immutableCacheControl = "max-age=31536000, immutable"
     static let octetStream = ("Content-Type", "application/octet-stream")
 
     nonisolated public let trust: NetworkTrust
-    nonisolated public let parameters: NetworkParameters
-    nonisolated public let parametersHash: SecureHash
-    let signedParameters: [UInt8]
+    /// The network's group (parameter updates keep it).
+    nonisolated public let groupId: GroupID
+    /// The parameters in force now.
+    public private(set) var current: ServedParameters
+    /// Parameters announced for a flag day, until their deadline passes.
+    public private(set) var pending: PendingParameters?
     let key: PrivateKey
     let chain: [Certificate]
     let store: NetworkMapStore
@@ -65,7 +69,8 @@ public actor NetworkMapService {
     /// Opens the server's home (`docs/network-map.md`, "Server"): checks its certificate against the
     /// root, signs the parameters, loads the stored entries and removes unreferenced record files.
     public init(
-        home: URL, maxAgeSeconds: Int = NetworkMapLimits.defaultMaxAgeSeconds, now: @escaping @Sendable () -> Date = { Date() }
+        home: URL, maxAgeSeconds: Int = NetworkMapLimits.defaultMaxAgeSeconds, maximumEntries: Int = NetworkMap.maximumEntries,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws(NetworkMapError) {
         guard NetworkMapLimits.maxAgeRange.contains(maxAgeSeconds) else {
             throw NetworkMapError(.invalidServerHome, "max-age must be \(NetworkMapLimits.maxAgeRange.lowerBound)…\(NetworkMapLimits.maxAgeRange.upperBound) seconds")
@@ -77,19 +82,32 @@ public actor NetworkMapService {
         guard let certificateKey = chain[0].publicKey, certificateKey == key.publicKey else {
             throw NetworkMapError(.invalidServerHome, "\(Self.keyFile) is not the key of \(Self.certificateFile)")
         }
-        parameters = try NetworkParameters.parseInput(try FileLimits.readBytes(path(Self.parametersFile), maximumBytes: NetworkParameters.maximumBytes))
-        let envelope = try SignedEnvelope.sign(payload: parameters.encoded(), key: key, chain: chain)
+        let parameters = try NetworkParameters.parseInput(
+            try FileLimits.readBytes(path(Self.parametersFile), maximumBytes: NetworkParameters.maximumBytes))
+        let served = try ServedParameters(parameters, key: key, chain: chain)
         // The server's own material must pass the checks every client makes.
         do {
-            _ = try trust.verifiedParameters(envelope, at: now())
-            _ = try trust.verifiedMap(try SignedEnvelope.sign(payload: NetworkMap(groupId: parameters.groupId, networkParametersHash: envelope.hash, nodeInfoHashes: []).encoded(), key: key, chain: chain), at: now())
+            _ = try trust.verifiedParameters(try SignedEnvelope.decode(served.signed, maximumBytes: NetworkMapLimits.maximumRecordBytes), at: now())
+            let map = NetworkMap(groupId: parameters.groupId, networkParametersHash: served.hash, nodeInfoHashes: [])
+            _ = try trust.verifiedMap(try SignedEnvelope.sign(payload: map.encoded(), key: key, chain: chain), at: now())
         } catch {
             throw NetworkMapError(.invalidServerHome, "\(Self.certificateFile): \(error.detail)")
         }
-        signedParameters = envelope.encoded()
-        parametersHash = envelope.hash
+        groupId = parameters.groupId
+        current = served
+        if FileManager.default.fileExists(atPath: path(Self.parametersUpdateFile)) {
+            let update = try PendingParameters.Input.parse(
+                try FileLimits.readBytes(path(Self.parametersUpdateFile), maximumBytes: NetworkParameters.maximumBytes * 2))
+            guard update.parameters.groupId == parameters.groupId, update.parameters.epoch > parameters.epoch else {
+                throw NetworkMapError(
+                    .invalidParameters, "\(Self.parametersUpdateFile): the update must keep the group and raise the epoch above \(parameters.epoch)")
+            }
+            pending = PendingParameters(
+                served: try ServedParameters(update.parameters, key: key, chain: chain), description: update.description,
+                updateDeadlineMillis: update.updateDeadlineMillis)
+        }
         store = try NetworkMapStore(home: home)
-        let loaded = NetworkMapState(entries: try store.loadIndex())
+        let loaded = NetworkMapState(entries: try store.loadIndex(), maximumEntries: min(maximumEntries, NetworkMap.maximumEntries))
         state = loaded
         acks = try store.loadAcks()
         for name in store.unreferencedRecords(keeping: Set(loaded.hashes)) { store.removeFile(named: name) }
@@ -138,8 +156,12 @@ public actor NetworkMapService {
         case _ where segments.count == 2 && segments[0] == "network-parameters":
             try require(method, "GET")
             let hash = try SecureHash(segments[1])
-            guard hash == parametersHash else { throw NetworkMapError(.unknownHash, "no network parameters \(hash)") }
-            return immutable(signedParameters)
+            promoteIfDue()
+            // Both the current and the announced parameters are served.
+            guard let served = [current, pending?.served].compactMap({ $0 }).first(where: { $0.hash == hash }) else {
+                throw NetworkMapError(.unknownHash, "no network parameters \(hash)")
+            }
+            return immutable(served.signed)
         default:
             throw NetworkMapError(.notFound, "no such resource")
         }
@@ -159,7 +181,10 @@ public actor NetworkMapService {
         if let signedMap {
             bytes = signedMap
         } else {
-            let map = NetworkMap(groupId: parameters.groupId, networkParametersHash: parametersHash, nodeInfoHashes: state.hashes)
+            let update = pending.map {
+                ParametersUpdate(newParametersHash: $0.served.hash, description: $0.description, updateDeadlineMillis: $0.updateDeadlineMillis)
+            }
+            let map = NetworkMap(groupId: groupId, networkParametersHash: current.hash, nodeInfoHashes: state.hashes, parametersUpdate: update)
             bytes = try SignedEnvelope.sign(payload: map.encoded(), key: key, chain: chain).encoded()
             signedMap = bytes
         }
@@ -170,12 +195,14 @@ public actor NetworkMapService {
         let envelope = try SignedEnvelope.decode(body, maximumBytes: NetworkMapLimits.maximumRequestBytes)
         let record = try trust.verifiedMember(envelope, at: now())
         let identity = record.member.holdingIdentity
-        guard identity.groupID == parameters.groupId else {
-            throw NetworkMapError(.wrongGroup, "this map serves group \(parameters.groupId), not \(identity.groupID)")
+        guard identity.groupID == groupId else {
+            throw NetworkMapError(.wrongGroup, "this map serves group \(groupId), not \(identity.groupID)")
         }
-        guard record.platformVersion >= parameters.minimumPlatformVersion else {
+        promoteIfDue()
+        guard record.platformVersion >= current.parameters.minimumPlatformVersion else {
             throw NetworkMapError(
-                .platformVersionTooLow, "platform version \(record.platformVersion) is below the minimum \(parameters.minimumPlatformVersion)")
+                .platformVersionTooLow,
+                "platform version \(record.platformVersion) is below the minimum \(current.parameters.minimumPlatformVersion)")
         }
         try expire()
         var next = state
@@ -193,7 +220,8 @@ public actor NetworkMapService {
     func acknowledge(_ body: [UInt8]) throws(NetworkMapError) -> NetworkMapResponse {
         let envelope = try SignedEnvelope.decode(body, maximumBytes: NetworkMapLimits.maximumRequestBytes)
         let (ack, signer) = try trust.verifiedAck(envelope, at: now())
-        guard ack.parametersHash == parametersHash else {
+        promoteIfDue()
+        guard ack.parametersHash == current.hash || ack.parametersHash == pending?.served.hash else {
             throw NetworkMapError(.unknownParameters, "parameters \(ack.parametersHash) are not served by this map")
         }
         guard let publicKey = signer.publicKey else { throw NetworkMapError(.untrustedCertificate, "unreadable signer key") }
@@ -208,10 +236,20 @@ public actor NetworkMapService {
         return NetworkMapResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("\(ack.parametersHash)\n".utf8))
     }
 
+    /// On the flag day the announced parameters become current (and stay so: the operator then
+    /// replaces `network-parameters.json` and removes the update file).
+    func promoteIfDue() {
+        guard let pending, NetworkMapState.millis(now()) >= pending.updateDeadlineMillis else { return }
+        current = pending.served
+        self.pending = nil
+        signedMap = nil
+    }
+
     /// Drops entries past the event horizon, durably, then deletes their records.
     func expire() throws(NetworkMapError) {
+        promoteIfDue()
         var next = state
-        let expired = next.expire(eventHorizonSeconds: parameters.eventHorizonSeconds, now: now())
+        let expired = next.expire(eventHorizonSeconds: current.parameters.eventHorizonSeconds, now: now())
         guard !expired.isEmpty else { return }
         try store.saveIndex(next)
         state = next
@@ -242,6 +280,58 @@ public actor NetworkMapService {
             return try Certificate.chain(pemEncoded: pem, maximumCount: SignedEnvelope.maximumCertificates)
         } catch {
             throw NetworkMapError(.invalidServerHome, "\(path): no PEM certificate")
+        }
+    }
+}
+
+/// Parameters as the server serves them: the value, its hash and the signed bytes.
+public struct ServedParameters: Sendable, Hashable {
+    public let parameters: NetworkParameters
+    public let hash: SecureHash
+    let signed: [UInt8]
+
+    init(_ parameters: NetworkParameters, key: PrivateKey, chain: [Certificate]) throws(NetworkMapError) {
+        let envelope = try SignedEnvelope.sign(payload: parameters.encoded(), key: key, chain: chain)
+        self.parameters = parameters
+        self.hash = envelope.hash
+        self.signed = envelope.encoded()
+    }
+}
+
+/// Parameters announced for a flag day (`network-parameters-update.json`).
+public struct PendingParameters: Sendable, Hashable {
+    public let served: ServedParameters
+    public let description: String
+    public let updateDeadlineMillis: Int64
+
+    /// The operator's file: `{"parameters": {…}, "description": "…", "updateDeadlineMillis": …}`.
+    struct Input: Decodable {
+        var parameters: NetworkParameters
+        var description: String
+        var updateDeadlineMillis: Int64
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case parameters, description, updateDeadlineMillis }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownFields(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            parameters = try c.decode(NetworkParameters.self, forKey: .parameters)
+            description = try c.decode(String.self, forKey: .description)
+            updateDeadlineMillis = try c.decode(Int64.self, forKey: .updateDeadlineMillis)
+        }
+
+        static func parse(_ bytes: [UInt8]) throws(NetworkMapError) -> Input {
+            let input: Input
+            do {
+                input = try StrictJSON.decode(Input.self, from: bytes, maximumBytes: NetworkParameters.maximumBytes * 2)
+            } catch {
+                throw NetworkMapError(.invalidParameters, "\(NetworkMapService.parametersUpdateFile): \(SignedEnvelope.describe(error))")
+            }
+            try input.parameters.validate()
+            guard input.description.utf8.count <= ParametersUpdate.maximumDescriptionBytes else {
+                throw NetworkMapError(.invalidParameters, "description: longer than \(ParametersUpdate.maximumDescriptionBytes) bytes")
+            }
+            return input
         }
     }
 }

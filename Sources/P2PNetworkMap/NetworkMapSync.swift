@@ -16,8 +16,12 @@ public actor NetworkMapSync {
     var machine: NetworkMapSyncStateMachine
     /// Verified records by hash (what the state machine calls held).
     var records: [SecureHash: MemberRecord] = [:]
-    var parameters: NetworkParameters?
-    var parametersHash: SecureHash?
+    /// Verified parameters by hash: the map's current and announced ones.
+    var parameters: [SecureHash: NetworkParameters] = [:]
+    /// The parameters last written to the bus.
+    public private(set) var applied: NetworkParameters?
+    /// Parameters the map announces for a flag day, once downloaded and verified.
+    public private(set) var announced: (update: ParametersUpdate, parameters: NetworkParameters)?
 
     public init(
         client: NetworkMapClient, trust: NetworkTrust, bus: any MessageBus, policy: NetworkMapSyncStateMachine.Policy = .init(),
@@ -42,9 +46,9 @@ public actor NetworkMapSync {
                     let (envelope, maxAge) = try await client.networkMap()
                     let map = try trust.verifiedMap(envelope, at: now())
                     action = machine.mapReceived(map, maxAgeSeconds: maxAge, now: now())
-                case .download(let parametersHash, let hashes):
-                    try await download(parametersHash: parametersHash, hashes: hashes)
-                    action = machine.downloaded(parameters: parametersHash, records: hashes, now: now())
+                case .download(let parametersHashes, let hashes):
+                    try await download(parametersHashes: parametersHashes, hashes: hashes)
+                    action = machine.downloaded(parameters: parametersHashes, records: hashes, now: now())
                 case .apply(let map):
                     report = try await apply(map)
                     action = machine.applied(now: now())
@@ -74,34 +78,42 @@ public actor NetworkMapSync {
     }
 
     /// Downloads and verifies; keeps nothing unless everything verified.
-    func download(parametersHash: SecureHash?, hashes: [SecureHash]) async throws {
-        guard hashes.count <= NetworkMap.maximumEntries else { throw NetworkMapError(.tooLarge, "more than \(NetworkMap.maximumEntries) records") }
-        var newParameters = parameters
-        if let parametersHash {
-            let fetched = try trust.verifiedParameters(try await client.parameters(parametersHash), at: now())
-            if let parameters, fetched.epoch < parameters.epoch {
-                throw NetworkMapError(.epochWentBackwards, "parameters epoch \(fetched.epoch) is below the held epoch \(parameters.epoch)")
-            }
-            newParameters = fetched
+    func download(parametersHashes: [SecureHash], hashes: [SecureHash]) async throws {
+        guard hashes.count <= NetworkMap.maximumEntries, parametersHashes.count <= 2 else {
+            throw NetworkMapError(.tooLarge, "more than \(NetworkMap.maximumEntries) records")
+        }
+        var fetchedParameters: [SecureHash: NetworkParameters] = [:]
+        for hash in parametersHashes {
+            fetchedParameters[hash] = try trust.verifiedParameters(try await client.parameters(hash), at: now())
         }
         var fetched: [SecureHash: MemberRecord] = [:]
         for hash in hashes {
             fetched[hash] = try trust.verifiedMember(try await client.memberRecord(hash), at: now())
         }
-        if let parametersHash {
-            parameters = newParameters
-            self.parametersHash = parametersHash
-        }
+        parameters.merge(fetchedParameters) { $1 }
         records.merge(fetched) { $1 }
     }
 
     /// Writes the map's group policy and members; removes the group's members the map does not list.
     func apply(_ map: NetworkMap) async throws -> SetupReport {
-        guard let parameters, parametersHash == map.networkParametersHash else {
+        guard let parameters = parameters[map.networkParametersHash] else {
             throw NetworkMapError(.unknownParameters, "the map's parameters were not downloaded")
         }
         guard parameters.groupId == map.groupId else {
             throw NetworkMapError(.wrongGroup, "the map is of group \(map.groupId), its parameters of \(parameters.groupId)")
+        }
+        if let applied, parameters.epoch < applied.epoch {
+            throw NetworkMapError(.epochWentBackwards, "parameters epoch \(parameters.epoch) is below the applied epoch \(applied.epoch)")
+        }
+        var announced: (ParametersUpdate, NetworkParameters)?
+        if let update = map.parametersUpdate {
+            guard let next = self.parameters[update.newParametersHash] else {
+                throw NetworkMapError(.unknownParameters, "the announced parameters were not downloaded")
+            }
+            guard next.groupId == map.groupId, next.epoch > parameters.epoch else {
+                throw NetworkMapError(.epochWentBackwards, "announced parameters must keep the group and raise the epoch above \(parameters.epoch)")
+            }
+            announced = (update, next)
         }
         var members: [MemberInfo] = []
         for hash in map.nodeInfoHashes {
@@ -111,7 +123,14 @@ public actor NetworkMapSync {
             }
             members.append(record.member)
         }
-        return try await MembershipMirror(bus: bus, rootPEM: try trust.root.pemRepresentation, now: now)
+        let report = try await MembershipMirror(bus: bus, rootPEM: try trust.root.pemRepresentation, now: now)
             .write(parameters: parameters, members: members)
+        applied = parameters
+        self.announced = announced
+        let keep = Set(NetworkMapSyncStateMachine.parameterHashes(map))
+        self.parameters = self.parameters.filter { keep.contains($0.key) }
+        let listed = Set(map.nodeInfoHashes)
+        records = records.filter { listed.contains($0.key) }
+        return report
     }
 }

@@ -23,8 +23,9 @@ public struct NetworkMapSyncStateMachine: Sendable {
 
     public enum Action: Sendable, Hashable {
         case fetchMap
-        /// Download these (the parameters only if their hash is new), then call ``downloaded(parameters:records:now:)``.
-        case download(parameters: SecureHash?, records: [SecureHash])
+        /// Download these parameters (the map's current and announced ones not yet held) and member
+        /// records, then call ``downloaded(parameters:records:now:)``.
+        case download(parameters: [SecureHash], records: [SecureHash])
         /// Write the map's members and parameters, then call ``applied(now:)``.
         case apply(NetworkMap)
         /// Nothing to do before this time; then call ``timerFired(now:)``.
@@ -43,8 +44,8 @@ public struct NetworkMapSyncStateMachine: Sendable {
     private(set) var state: State = .idle
     /// The member records held (verified), by hash.
     public private(set) var heldRecords: Set<SecureHash> = []
-    /// The parameters held (verified).
-    public private(set) var heldParameters: SecureHash?
+    /// The parameters held (verified): the map's current and announced ones.
+    public private(set) var heldParameters: Set<SecureHash> = []
     /// Rounds that ended in ``applied(now:)``.
     public private(set) var completedRounds = 0
 
@@ -61,9 +62,8 @@ public struct NetworkMapSyncStateMachine: Sendable {
         guard case .fetchingMap = state else { return current(now: now) }
         let interval = maxAgeSeconds.map { min(max(TimeInterval($0), policy.minimumInterval), policy.maximumInterval) } ?? policy.defaultInterval
         let nextRound = now.addingTimeInterval(interval)
-        let parameters = map.networkParametersHash == heldParameters ? nil : map.networkParametersHash
-        let records = map.nodeInfoHashes.filter { !heldRecords.contains($0) }
-        if parameters == nil && records.isEmpty {
+        let (parameters, records) = missing(map)
+        if parameters.isEmpty && records.isEmpty {
             state = .applying(map, nextRound: nextRound)
             return .apply(map)
         }
@@ -72,9 +72,9 @@ public struct NetworkMapSyncStateMachine: Sendable {
     }
 
     /// The downloads arrived and verified.
-    public mutating func downloaded(parameters: SecureHash?, records: [SecureHash], now: Date) -> Action {
+    public mutating func downloaded(parameters: [SecureHash], records: [SecureHash], now: Date) -> Action {
         guard case .downloading(let map, let nextRound) = state else { return current(now: now) }
-        if let parameters { heldParameters = parameters }
+        heldParameters.formUnion(parameters)
         heldRecords.formUnion(records)
         state = .applying(map, nextRound: nextRound)
         return .apply(map)
@@ -84,6 +84,7 @@ public struct NetworkMapSyncStateMachine: Sendable {
     public mutating func applied(now: Date) -> Action {
         guard case .applying(let map, let nextRound) = state else { return current(now: now) }
         heldRecords.formIntersection(map.nodeInfoHashes)
+        heldParameters.formIntersection(Self.parameterHashes(map))
         completedRounds += 1
         state = .waiting(until: nextRound)
         return .wait(until: nextRound)
@@ -109,11 +110,19 @@ public struct NetworkMapSyncStateMachine: Sendable {
         switch state {
         case .idle, .fetchingMap: .fetchMap
         case .downloading(let map, _):
-            .download(
-                parameters: map.networkParametersHash == heldParameters ? nil : map.networkParametersHash,
-                records: map.nodeInfoHashes.filter { !heldRecords.contains($0) })
+            .download(parameters: missing(map).parameters, records: missing(map).records)
         case .applying(let map, _): .apply(map)
         case .waiting(let until): .wait(until: until)
         }
+    }
+
+    /// What the map names that is not held yet.
+    func missing(_ map: NetworkMap) -> (parameters: [SecureHash], records: [SecureHash]) {
+        (Self.parameterHashes(map).filter { !heldParameters.contains($0) }, map.nodeInfoHashes.filter { !heldRecords.contains($0) })
+    }
+
+    /// The map's current parameters, then the announced ones.
+    static func parameterHashes(_ map: NetworkMap) -> [SecureHash] {
+        [map.networkParametersHash] + (map.parametersUpdate.map { [$0.newParametersHash] } ?? [])
     }
 }

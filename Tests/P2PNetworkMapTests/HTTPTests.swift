@@ -60,4 +60,27 @@ struct NetworkMapHTTPTests {
         // The refusals changed nothing.
         #expect(try await service.entries().map(\.hash) == [bob.hash])
     }
+
+    @Test("503 when the map is full, 500 when the record cannot be stored (and nothing is acknowledged)")
+    func serverSide() async throws {
+        let network = try TestNetwork()
+        defer { network.remove() }
+        let home = try network.serverHome()
+        let service = try NetworkMapService(home: home, maximumEntries: 1)
+        let server = try await NetworkMapServer.start(service: service, port: 0)
+        defer { Task { await server.stop() } }
+        func publish(_ envelope: SignedEnvelope) async throws -> CurlResult {
+            let file = network.directory.appendingPathComponent("body-\(UUID().uuidString.prefix(6))")
+            try Data(envelope.encoded()).write(to: file)
+            return try await Curl.run(server.url + "/network-map/publish", ["--data-binary", "@\(file.path)"])
+        }
+        #expect(try await publish(try network.signed(try TestNetwork.member(TestNetwork.bob, serial: 1), by: "bob")).statusCode == 200)
+        let full = try await publish(try network.signed(try TestNetwork.member(TestNetwork.carol, serial: 1), by: "carol"))
+        #expect(full.statusCode == 503 && full.body.hasPrefix("1117 map full"))
+        // The records directory vanishes: the write fails, the answer is 500 and the state is unchanged.
+        try FileManager.default.removeItem(at: home.appendingPathComponent("entries"))
+        let failed = try await publish(try network.signed(try TestNetwork.member(TestNetwork.bob, serial: 2), by: "bob"))
+        #expect(failed.statusCode == 500 && failed.body.hasPrefix("1115 storage failed"))
+        #expect(try await service.entries().map(\.serial) == [1])
+    }
 }

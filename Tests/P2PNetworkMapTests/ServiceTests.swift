@@ -113,7 +113,7 @@ struct NetworkMapServiceTests {
         #expect(await service.handle(method: "GET", path: "/network-parameters/\(SecureHash(of: [9]))", body: []).status == 404)
         #expect(await service.handle(method: "GET", path: "/elsewhere", body: []).status == 404)
 
-        let parametersHash = service.parametersHash
+        let parametersHash = await service.current.hash
         let ack = try SignedEnvelope.sign(
             payload: ParametersAck(parametersHash: parametersHash).encoded(), key: try network.key("bob"), chain: try network.chain("bob"))
         #expect(await post("/network-map/ack-parameters", ack.encoded()).status == 200)

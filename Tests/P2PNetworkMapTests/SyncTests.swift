@@ -23,8 +23,8 @@ struct SyncStateMachineTests {
     func rounds() throws {
         var machine = NetworkMapSyncStateMachine()
         #expect(machine.start(now: t0) == .fetchMap)
-        #expect(machine.mapReceived(try map([a, b]), maxAgeSeconds: 10, now: t0) == .download(parameters: p, records: [a, b]))
-        #expect(machine.downloaded(parameters: p, records: [a, b], now: t0) == .apply(try map([a, b])))
+        #expect(machine.mapReceived(try map([a, b]), maxAgeSeconds: 10, now: t0) == .download(parameters: [p], records: [a, b]))
+        #expect(machine.downloaded(parameters: [p], records: [a, b], now: t0) == .apply(try map([a, b])))
         #expect(machine.applied(now: t0) == .wait(until: t0.addingTimeInterval(10)))
         #expect(machine.timerFired(now: t0.addingTimeInterval(9)) == .wait(until: t0.addingTimeInterval(10)))
         #expect(machine.timerFired(now: t0.addingTimeInterval(10)) == .fetchMap)
@@ -34,8 +34,8 @@ struct SyncStateMachineTests {
         #expect(machine.heldRecords == [b])
         #expect(machine.timerFired(now: t0.addingTimeInterval(11)) == .fetchMap)
         // A dropped record that comes back is downloaded again; no max-age: the default 60 s; huge: 1 h.
-        #expect(machine.mapReceived(try map([a, b]), maxAgeSeconds: nil, now: t0) == .download(parameters: nil, records: [a]))
-        #expect(machine.downloaded(parameters: nil, records: [a], now: t0) == .apply(try map([a, b])))
+        #expect(machine.mapReceived(try map([a, b]), maxAgeSeconds: nil, now: t0) == .download(parameters: [], records: [a]))
+        #expect(machine.downloaded(parameters: [], records: [a], now: t0) == .apply(try map([a, b])))
         #expect(machine.applied(now: t0) == .wait(until: t0.addingTimeInterval(60)))
         _ = machine.timerFired(now: t0.addingTimeInterval(60))
         #expect(machine.mapReceived(try map([a, b]), maxAgeSeconds: 1_000_000, now: t0) == .apply(try map([a, b])))
@@ -44,8 +44,18 @@ struct SyncStateMachineTests {
         _ = machine.timerFired(now: t0.addingTimeInterval(3600))
         #expect(machine.failed(now: t0.addingTimeInterval(3600)) == .wait(until: t0.addingTimeInterval(3660)))
         #expect(machine.timerFired(now: t0.addingTimeInterval(3660)) == .fetchMap)
-        #expect(machine.mapReceived(try map([a, b], parameters: a), maxAgeSeconds: 5, now: t0) == .download(parameters: a, records: []))
+        #expect(machine.mapReceived(try map([a, b], parameters: a), maxAgeSeconds: 5, now: t0) == .download(parameters: [a], records: []))
         #expect(machine.completedRounds == 4)
+        // Announced parameters are downloaded as soon as the map names them, once.
+        _ = machine.downloaded(parameters: [a], records: [], now: t0)
+        _ = machine.applied(now: t0)
+        _ = machine.timerFired(now: t0.addingTimeInterval(5))
+        var announcing = try map([a, b], parameters: a)
+        announcing.parametersUpdate = ParametersUpdate(newParametersHash: p, description: "bigger messages", updateDeadlineMillis: 0)
+        #expect(machine.mapReceived(announcing, maxAgeSeconds: 5, now: t0) == .download(parameters: [p], records: []))
+        _ = machine.downloaded(parameters: [p], records: [], now: t0)
+        _ = machine.applied(now: t0)
+        #expect(machine.heldParameters == [a, p])
     }
 }
 
