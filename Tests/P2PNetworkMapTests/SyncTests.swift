@@ -215,3 +215,44 @@ struct ContinuousSyncTests {
         #expect(SetupReport(changes: []).description == "\n0 changes, 0 unchanged")
     }
 }
+
+@Suite("The bus mirrors the map")
+struct MirrorTests {
+    @Test("a local edit with a higher serial is replaced by the map's record; members of other groups are left alone")
+    func mapIsAuthoritative() async throws {
+        let network = try TestNetwork()
+        defer { network.remove() }
+        let bus = InProcessBus()
+        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        let service = try NetworkMapService(home: try network.serverHome())
+        let server = try await NetworkMapServer.start(service: service, port: 0)
+        defer { Task { await server.stop() } }
+        let client = try NetworkMapClient(baseURL: server.url)
+        let bob = try TestNetwork.member(TestNetwork.bob, serial: 1)
+        try await client.publish(try network.signed(bob, by: "bob"))
+        let sync = NetworkMapSync(client: client, trust: try network.trust, bus: bus)
+        _ = try await sync.runOnce()
+
+        // Someone edits Bob locally with a higher serial, and adds a member of another group.
+        let setup = NetworkSetup(bus: bus)
+        _ = try await setup.addMember(
+            MemberInput(x500Name: TestNetwork.bob, groupId: TestNetwork.groupId, endpoints: ["https://elsewhere.example.test"],
+                sessionPublicKeys: bob.sessionPublicKeys, serial: 7))
+        _ = try await setup.addGroup(GroupInput(groupId: "other-group", trustRootCertificates: [try network.certificate("root").pemRepresentation]))
+        _ = try await setup.addMember(
+            MemberInput(x500Name: TestNetwork.carol, groupId: "other-group", endpoints: ["https://carol.example.test"],
+                sessionPublicKeys: bob.sessionPublicKeys))
+
+        let report = try await sync.runOnce()
+        #expect(report.description.contains("removed member \(TestNetwork.bob)@test-network"), "\(report)")
+        #expect(report.description.contains("added member \(TestNetwork.bob)@test-network"), "\(report)")
+        var members: [String: MemberInfo] = [:]
+        for entry in try await bus.table(MembershipTables.membersInfo).snapshot().values {
+            let member = try MemberInfo.decode(entry)
+            members[member.holdingIdentity.description] = member
+        }
+        #expect(members["\(TestNetwork.bob)@test-network"] == bob)
+        #expect(members["\(TestNetwork.carol)@other-group"] != nil)
+        #expect(members.count == 2)
+    }
+}
