@@ -26,8 +26,7 @@ struct FlagDayTests {
         defer { Task { await server.stop() } }
         let client = try NetworkMapClient(baseURL: server.url)
         try await client.publish(try network.signed(try TestNetwork.member(TestNetwork.bob, serial: 1), by: "bob"))
-        let bus = InProcessBus()
-        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        let bus = try await TestNetwork.bus()
         let sync = NetworkMapSync(client: client, trust: try network.trust, bus: bus, now: clock.function)
 
         // Before the deadline: the old parameters apply, the new ones are announced and served.

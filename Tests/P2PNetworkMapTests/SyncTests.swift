@@ -182,8 +182,7 @@ struct ContinuousSyncTests {
     func polling() async throws {
         let network = try TestNetwork()
         defer { network.remove() }
-        let bus = InProcessBus()
-        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        let bus = try await TestNetwork.bus()
         let service = try NetworkMapService(home: try network.serverHome(), maxAgeSeconds: 1)
         let server = try await NetworkMapServer.start(service: service, port: 0)
         defer { Task { await server.stop() } }
@@ -222,8 +221,7 @@ struct MirrorTests {
     func mapIsAuthoritative() async throws {
         let network = try TestNetwork()
         defer { network.remove() }
-        let bus = InProcessBus()
-        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        let bus = try await TestNetwork.bus()
         let service = try NetworkMapService(home: try network.serverHome())
         let server = try await NetworkMapServer.start(service: service, port: 0)
         defer { Task { await server.stop() } }

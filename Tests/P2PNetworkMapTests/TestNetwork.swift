@@ -1,4 +1,5 @@
 import Foundation
+import P2PBus
 import P2PCrypto
 import P2PIdentity
 import P2PMembership
@@ -86,6 +87,13 @@ final class TestNetwork: Sendable {
             """
         try input.write(to: home.appendingPathComponent(NetworkMapService.parametersFile), atomically: true, encoding: .utf8)
         return home
+    }
+
+    /// An in-process bus with the standard layout's tables.
+    static func bus() async throws -> InProcessBus {
+        let bus = InProcessBus()
+        for table in BusLayout.standard.tables { try await bus.createTable(table) }
+        return bus
     }
 
     // MARK: openssl
