@@ -14,6 +14,7 @@ let package = Package(
     name: "swift-p2p",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "P2PErrors", targets: ["P2PErrors"]),
         .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
         .library(name: "P2PWire", targets: ["P2PWire"]),
         .library(name: "P2PCrypto", targets: ["P2PCrypto"]),
@@ -30,6 +31,7 @@ let package = Package(
         .executable(name: "p2p", targets: ["p2p"]),
         .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
         .library(name: "P2PHTTPServer", targets: ["P2PHTTPServer"]),
+        .library(name: "P2PBootstrap", targets: ["P2PBootstrap"]),
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .library(name: "P2PNetworkMap", targets: ["P2PNetworkMap"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
@@ -59,11 +61,16 @@ let package = Package(
 
         // MARK: - Wire types and codecs
         .target(
+            name: "P2PErrors",
+            swiftSettings: strict),
+        .target(
             name: "P2PIdentity",
+            dependencies: ["P2PErrors"],
             swiftSettings: strict),
         .target(
             name: "P2PWire",
             dependencies: [
+                "P2PErrors",
                 "P2PIdentity", "CLZ4",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -72,16 +79,17 @@ let package = Package(
         // MARK: - Session crypto
         .target(
             name: "P2PCrypto",
-            dependencies: ["CSodium"],
+            dependencies: ["P2PErrors", "CSodium"],
             swiftSettings: strict),
         .target(
             name: "P2PSession",
-            dependencies: ["P2PCrypto"],
+            dependencies: ["P2PErrors", "P2PCrypto"],
             swiftSettings: strict),
 
         // MARK: - Bus
         .target(
             name: "P2PBus",
+            dependencies: ["P2PErrors"],
             swiftSettings: strict),
         .target(
             name: "P2PBusJetStream",
@@ -95,11 +103,12 @@ let package = Package(
         // MARK: - TLS and certificates
         .target(
             name: "P2PX509",
-            dependencies: ["COpenSSL"],
+            dependencies: ["P2PErrors", "COpenSSL"],
             swiftSettings: strict),
         .target(
             name: "P2PTLS",
             dependencies: [
+                "P2PErrors",
                 "P2PX509", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,13 +132,14 @@ let package = Package(
         // MARK: - Link manager
         .target(
             name: "P2PLinkManager",
-            dependencies: ["P2PIdentity", "P2PWire", "P2PMembership"],
+            dependencies: ["P2PErrors", "P2PIdentity", "P2PWire", "P2PMembership"],
             swiftSettings: strict),
 
         // MARK: - Gateway
         .target(
             name: "P2PGateway",
             dependencies: [
+                "P2PErrors",
                 "P2PWire", "P2PBus", "P2PMembership",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -141,6 +151,7 @@ let package = Package(
         .target(
             name: "P2PLinkManagerService",
             dependencies: [
+                "P2PErrors",
                 "P2PLinkManager", "P2PSession", "P2PCrypto", "P2PWire", "P2PIdentity", "P2PMembership", "P2PBus",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -148,7 +159,7 @@ let package = Package(
         .target(
             name: "P2PCluster",
             dependencies: [
-                "P2PLinkManagerService", "P2PLinkManager", "P2PGateway", "P2PTLS", "P2PX509", "P2PSetup",
+                "P2PLinkManagerService", "P2PBootstrap", "P2PLinkManager", "P2PGateway", "P2PTLS", "P2PX509", "P2PSetup",
                 "P2PMembership", "P2PBus", "P2PWire", "P2PIdentity", "P2PCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -158,8 +169,13 @@ let package = Package(
 
         // MARK: - Metrics
         .target(
+            name: "P2PBootstrap",
+            dependencies: ["P2PErrors", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity"],
+            swiftSettings: strict),
+        .target(
             name: "P2PHTTPServer",
             dependencies: [
+                "P2PErrors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -168,6 +184,7 @@ let package = Package(
         .target(
             name: "P2PMetrics",
             dependencies: [
+                "P2PErrors",
                 "P2PCluster", "P2PLinkManagerService", "P2PHTTPServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -180,7 +197,7 @@ let package = Package(
         .target(
             name: "P2PNetworkMap",
             dependencies: [
-                "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "P2PHTTPServer", "COpenSSL",
+                "P2PErrors", "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "P2PHTTPServer", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -192,7 +209,7 @@ let package = Package(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
-                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PNetworkMap",
+                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PBootstrap", "P2PNetworkMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -313,6 +330,9 @@ let package = Package(
                 "P2PWorkers", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
                 "P2PBusJetStream", "P2PMembership", "P2PTestSupport",
             ]),
+        .testTarget(
+            name: "P2PBootstrapTests",
+            dependencies: ["P2PBootstrap", "P2PCluster", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PBus", "P2PLinkManager", "P2PLinkManagerService", "P2PTestSupport"]),
         .testTarget(
             name: "P2PHTTPServerTests",
             dependencies: [

@@ -1,57 +1,35 @@
+@_exported public import P2PErrors
+
 /// Why a TLS connection failed. Each failure closes the connection and is logged with its code.
-public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What failed. Numbers are stable (see `docs/error-codes.md`, range 440–499).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: Int
-        public let name: String
-        private init(_ rawValue: Int, _ name: String) {
-            self.rawValue = rawValue
-            self.name = name
-        }
-        public var description: String { "\(name) (\(rawValue))" }
+public typealias TLSError = CodedError<TLSErrorDomain>
 
-        public static let invalidConfiguration = Code(440, "invalid TLS configuration")
-        public static let handshakeFailed = Code(441, "handshake failed")
-        public static let handshakeTimeout = Code(442, "handshake timed out")
-        public static let certificateExpired = Code(443, "peer certificate expired or not yet valid")
-        public static let hostnameMismatch = Code(444, "peer certificate does not match the host name")
-        public static let untrustedCertificate = Code(445, "peer certificate not issued by a trusted root")
-        public static let certificateRejected = Code(446, "peer certificate rejected")
-        public static let peerCertificateRequired = Code(447, "peer sent no certificate")
-        public static let certificateRevoked = Code(448, "peer certificate revoked")
-        public static let revocationStatusUnavailable = Code(449, "revocation status unavailable")
-        public static let plaintextHTTP = Code(450, "plaintext HTTP sent to a TLS port")
-        public static let notTLS = Code(451, "bytes received are not TLS")
-        public static let protocolVersion = Code(452, "no common protocol version")
-        public static let peerAlert = Code(453, "peer sent a fatal alert")
-        public static let uncleanShutdown = Code(454, "connection closed without close_notify")
-        public static let eofDuringHandshake = Code(455, "connection closed during the handshake")
-        public static let closeTimeout = Code(456, "peer did not answer close_notify in time")
-        public static let readFailed = Code(457, "decrypting a record failed")
-        public static let writeFailed = Code(458, "encrypting a record failed")
-        public static let noForwardProgress = Code(459, "no forward progress")
-        public static let writeAfterClose = Code(460, "write on a closed TLS connection")
-        public static let peerCertificateRejectedUs = Code(461, "peer rejected our certificate")
-    }
+/// The domain of ``TLSError``.
+public enum TLSErrorDomain: ErrorDomain {
+    public static let name = "TLSError"
+}
 
-    public let code: Code
-    /// OpenSSL's reason, or what we saw; never key bytes, certificates or payloads.
-    public let detail: String
-    public let file: String
-    public let line: Int
-
-    public init(_ code: Code, _ detail: String = "", file: String = #fileID, line: Int = #line) {
-        self.code = code
-        self.detail = detail
-        self.file = file
-        self.line = line
-    }
-
-    public var description: String {
-        detail.isEmpty ? "TLSError: \(code)" : "TLSError: \(code): \(detail)"
-    }
-
-    /// Errors are equal when their codes are: tests assert on codes, not on wording.
-    public static func == (lhs: TLSError, rhs: TLSError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+/// What can fail. Numbers are stable (see `docs/error-codes.md`, range 440–499).
+extension CodedError.Code where Domain == TLSErrorDomain {
+    public static var invalidConfiguration: Self { Self(440, "invalid TLS configuration") }
+    public static var handshakeFailed: Self { Self(441, "handshake failed") }
+    public static var handshakeTimeout: Self { Self(442, "handshake timed out") }
+    public static var certificateExpired: Self { Self(443, "peer certificate expired or not yet valid") }
+    public static var hostnameMismatch: Self { Self(444, "peer certificate does not match the host name") }
+    public static var untrustedCertificate: Self { Self(445, "peer certificate not issued by a trusted root") }
+    public static var certificateRejected: Self { Self(446, "peer certificate rejected") }
+    public static var peerCertificateRequired: Self { Self(447, "peer sent no certificate") }
+    public static var certificateRevoked: Self { Self(448, "peer certificate revoked") }
+    public static var revocationStatusUnavailable: Self { Self(449, "revocation status unavailable") }
+    public static var plaintextHTTP: Self { Self(450, "plaintext HTTP sent to a TLS port") }
+    public static var notTLS: Self { Self(451, "bytes received are not TLS") }
+    public static var protocolVersion: Self { Self(452, "no common protocol version") }
+    public static var peerAlert: Self { Self(453, "peer sent a fatal alert") }
+    public static var uncleanShutdown: Self { Self(454, "connection closed without close_notify") }
+    public static var eofDuringHandshake: Self { Self(455, "connection closed during the handshake") }
+    public static var closeTimeout: Self { Self(456, "peer did not answer close_notify in time") }
+    public static var readFailed: Self { Self(457, "decrypting a record failed") }
+    public static var writeFailed: Self { Self(458, "encrypting a record failed") }
+    public static var noForwardProgress: Self { Self(459, "no forward progress") }
+    public static var writeAfterClose: Self { Self(460, "write on a closed TLS connection") }
+    public static var peerCertificateRejectedUs: Self { Self(461, "peer rejected our certificate") }
 }
