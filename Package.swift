@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "p2p", targets: ["p2p"]),
         .library(name: "P2PWorkers", targets: ["P2PWorkers"]),
         .library(name: "P2PHTTPServer", targets: ["P2PHTTPServer"]),
+        .library(name: "P2PBootstrap", targets: ["P2PBootstrap"]),
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .library(name: "P2PDoorman", targets: ["P2PDoorman"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
@@ -148,7 +149,7 @@ let package = Package(
         .target(
             name: "P2PCluster",
             dependencies: [
-                "P2PLinkManagerService", "P2PLinkManager", "P2PGateway", "P2PTLS", "P2PX509", "P2PSetup",
+                "P2PLinkManagerService", "P2PBootstrap", "P2PLinkManager", "P2PGateway", "P2PTLS", "P2PX509", "P2PSetup",
                 "P2PMembership", "P2PBus", "P2PWire", "P2PIdentity", "P2PCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,6 +158,10 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: - Metrics
+        .target(
+            name: "P2PBootstrap",
+            dependencies: ["P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity"],
+            swiftSettings: strict),
         .target(
             name: "P2PHTTPServer",
             dependencies: [
@@ -192,7 +197,7 @@ let package = Package(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
-                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PDoorman",
+                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PBootstrap", "P2PDoorman",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -313,6 +318,9 @@ let package = Package(
                 "P2PWorkers", "P2PCluster", "P2PLinkManagerService", "P2PLinkManager", "P2PIdentity", "P2PBus",
                 "P2PBusJetStream", "P2PMembership", "P2PTestSupport",
             ]),
+        .testTarget(
+            name: "P2PBootstrapTests",
+            dependencies: ["P2PBootstrap", "P2PCluster", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PBus", "P2PLinkManager", "P2PLinkManagerService", "P2PTestSupport"]),
         .testTarget(
             name: "P2PHTTPServerTests",
             dependencies: [

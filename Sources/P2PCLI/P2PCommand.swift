@@ -6,7 +6,10 @@ public struct P2PCommand: AsyncParsableCommand {
         commandName: "p2p",
         abstract: "Operate a peer-to-peer messaging cluster: certificates, bus, membership, diagnostics.",
         version: "0.1.0",
-        subcommands: [CACommand.self, BusCommand.self, SetupCommand.self, ClusterCommand.self, DemoCommand.self, DoormanCommand.self])
+        subcommands: [
+            CACommand.self, BusCommand.self, SetupCommand.self, ClusterCommand.self, DemoCommand.self, BootstrapCommand.self,
+            DoormanCommand.self,
+        ])
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import Foundation
+import P2PBootstrap
 public import P2PIdentity
 public import P2PMembership
 import P2PSetup
@@ -44,23 +45,9 @@ public struct DemoNetwork: Sendable {
                 serialNumber: SerialNumber.random(), validFrom: now.addingTimeInterval(-3600), days: 2))
         let root = try authority.certificate.pemRepresentation
 
-        var members: [MemberInput] = []
-        var sessionKeys: [String: PrivateKey] = [:]
-        for plan in clusters {
-            for organisation in plan.organisations {
-                let key = try PrivateKey(generating: .ed25519)
-                sessionKeys[organisation] = key
-                members.append(
-                    MemberInput(
-                        x500Name: x500Name(organisation), groupId: groupID, endpoints: ["https://127.0.0.1:\(plan.port)"],
-                        sessionPublicKeys: [try key.publicKey.pemRepresentation]))
-            }
-        }
-        var files: [[UInt8]] = []
+        var clusterMaterial: [NetworkAssembly.Cluster] = []
         var keys: [ClusterKey] = []
         var hosted: [[HoldingIdentity]] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for (index, plan) in clusters.enumerated() {
             let tlsKey = try PrivateKey(generating: .ecP256)
             let certificate = try authority.issue(
@@ -73,26 +60,25 @@ public struct DemoNetwork: Sendable {
             gateway.hostAddress = "127.0.0.1"
             gateway.hostPort = plan.port
             gateway.tlsType = tlsType
-            var keysToAdd = [KeysInput(tenantId: "tls-\(index)", privateKey: try tlsKey.pemRepresentation)]
-            var identitiesToAdd: [IdentityInput] = []
-            for organisation in plan.organisations {
-                let sessionKey = sessionKeys[organisation]!
-                let tenant = "session-\(index)-\(identitiesToAdd.count)"
-                keysToAdd.append(KeysInput(tenantId: tenant, privateKey: try sessionKey.pemRepresentation))
-                identitiesToAdd.append(
-                    IdentityInput(
-                        x500Name: x500Name(organisation), groupId: groupID, tlsTenantId: "tls-\(index)",
-                        sessionKeyTenantId: tenant, tlsCertificates: [try certificate.pemRepresentation],
-                        sessionPublicKey: try sessionKey.publicKey.pemRepresentation))
+            let sessionKeys = try plan.organisations.map { organisation in
+                let key = try PrivateKey(generating: .ed25519)
+                return NetworkAssembly.SessionKey(
+                    x500Name: x500Name(organisation), privateKeyPEM: try key.pemRepresentation,
+                    publicKeyPEM: try key.publicKey.pemRepresentation)
             }
-            let file = NetworkFile(
-                gatewayConfig: gateway, linkManagerConfig: linkManager,
-                groupsToAdd: [GroupInput(groupId: groupID, trustRootCertificates: [root])], keysToAdd: keysToAdd,
-                membersToAdd: members, identitiesToAdd: identitiesToAdd)
-            files.append(Array(try encoder.encode(file)))
+            clusterMaterial.append(
+                NetworkAssembly.Cluster(
+                    name: "\(index)", endpoint: "https://127.0.0.1:\(plan.port)", gateway: gateway,
+                    tlsPrivateKeyPEM: try tlsKey.pemRepresentation, tlsCertificatePEM: try certificate.pemRepresentation,
+                    sessionKeys: sessionKeys))
             keys.append(ClusterKey.generate())
             hosted.append(try plan.organisations.map { HoldingIdentity(name: try X500Name(x500Name($0)), groupID: group) })
         }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let files = try NetworkAssembly.networkFiles(
+            group: GroupInput(groupId: groupID, trustRootCertificates: [root]), linkManager: linkManager, clusters: clusterMaterial
+        ).map { Array(try encoder.encode($0)) }
         return DemoNetwork(groupID: group, networkFiles: files, clusterKeys: keys, identities: hosted, rootCertificatePEM: root)
     }
 }
