@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "P2PBootstrap", targets: ["P2PBootstrap"]),
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .library(name: "P2PNetworkMap", targets: ["P2PNetworkMap"]),
+        .library(name: "P2PDoorman", targets: ["P2PDoorman"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
         .executable(name: "p2p-link-manager", targets: ["p2p-link-manager"]),
     ],
@@ -204,12 +205,24 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Doorman
+        .target(
+            name: "P2PDoorman",
+            dependencies: [
+                "P2PErrors",
+                "P2PX509", "P2PIdentity", "P2PHTTPServer", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
-                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PBootstrap", "P2PNetworkMap",
+                "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PBootstrap", "P2PDoorman", "P2PNetworkMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -356,6 +369,12 @@ let package = Package(
             dependencies: [
                 "P2PNetworkMap", "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus",
                 "P2PBusJetStream", "P2PTestSupport",
+            ]),
+        .testTarget(
+            name: "P2PDoormanTests",
+            dependencies: [
+                "P2PDoorman", "P2PX509", "P2PIdentity", "P2PCLI", "P2PTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
     ]
 )

@@ -3,7 +3,7 @@
 # Safe to run again; used by `make demo`, `make test` and `.ci/run`.
 set -euo pipefail
 
-packages=(pkg-config libsodium-dev liblz4-dev libssl-dev libnats-dev nats-server postgresql openssl curl)
+packages=(pkg-config libsodium-dev liblz4-dev libssl-dev libnats-dev nats-server postgresql openssl curl unzip python3)
 
 missing=()
 for p in "${packages[@]}"; do

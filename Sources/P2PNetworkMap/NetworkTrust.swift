@@ -69,7 +69,7 @@ public struct NetworkTrust: Sendable {
     /// The map, signed by a `NETWORK_MAP` certificate.
     public func verifiedMap(_ envelope: SignedEnvelope, at now: Date) throws(NetworkMapError) -> NetworkMap {
         let signer = try signer(of: envelope, at: now)
-        let role = try CertificateRole.of(signer)
+        let role = signer.cordaRole
         guard role == .networkMap else {
             throw NetworkMapError(.wrongCertificateRole, "the map's signer has \(Self.name(role)); it needs NETWORK_MAP")
         }
@@ -79,7 +79,7 @@ public struct NetworkTrust: Sendable {
     /// Parameters, signed by a `NETWORK_PARAMETERS` or `NETWORK_MAP` certificate.
     public func verifiedParameters(_ envelope: SignedEnvelope, at now: Date) throws(NetworkMapError) -> NetworkParameters {
         let signer = try signer(of: envelope, at: now)
-        let role = try CertificateRole.of(signer)
+        let role = signer.cordaRole
         guard role == .networkParameters || role == .networkMap else {
             throw NetworkMapError(.wrongCertificateRole, "the parameters' signer has \(Self.name(role)); it needs NETWORK_PARAMETERS or NETWORK_MAP")
         }
@@ -94,13 +94,13 @@ public struct NetworkTrust: Sendable {
     }
 
     func requireMemberRole(_ signer: Certificate, what: String) throws(NetworkMapError) {
-        let role = try CertificateRole.of(signer)
+        let role = signer.cordaRole
         if role == .networkMap || role == .networkParameters {
             throw NetworkMapError(.wrongCertificateRole, "the signer's certificate has role \(Self.name(role)); \(what) needs a member's certificate")
         }
     }
 
-    static func name(_ role: CertificateRole?) -> String { role.map { "role \($0)" } ?? "no role" }
+    static func name(_ role: CordaCertificateRole?) -> String { role.map { "role \($0)" } ?? "no role" }
 }
 
 /// Bounded reads of small files.

@@ -81,6 +81,11 @@ enum CertificateSigner {
             defer { X509_EXTENSION_free(ext) }
             guard X509_add_ext(x509, ext, -1) == 1 else { throw X509Error(.extensionFailed, OpenSSLErrorQueue.drain()) }
         }
+        for additional in profile.additionalExtensions {
+            let ext = try additional.makeExtension()
+            defer { X509_EXTENSION_free(ext) }
+            guard X509_add_ext(x509, ext, -1) == 1 else { throw X509Error(.extensionFailed, OpenSSLErrorQueue.drain()) }
+        }
         guard X509_sign(x509, issuerKey.pointer, issuerKey.signingDigest) > 0 else {
             throw X509Error(.signingFailed, OpenSSLErrorQueue.drain())
         }

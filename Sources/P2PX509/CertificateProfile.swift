@@ -17,6 +17,9 @@ public struct CertificateProfile: Sendable {
     public var extendedKeyUsage: ExtendedKeyUsage
     /// URIs written into the CRL distribution points extension.
     public var crlDistributionPoints: [String]
+    /// Extensions given by OID and DER value, added after the others (at most
+    /// ``CertificateExtension/maximumCount``).
+    public var additionalExtensions: [CertificateExtension] = []
 
     public init(
         subject: DistinguishedName, alternativeNames: [SubjectAlternativeName] = [], serialNumber: SerialNumber,
@@ -62,6 +65,9 @@ public struct CertificateProfile: Sendable {
             notValidAfter.timeIntervalSince(notValidBefore) <= TimeInterval(Self.maximumValidityDays) * 86_400
         else { throw X509Error(.invalidValidity, "not before must precede not after, within \(Self.maximumValidityDays) days") }
         if let pathLength, pathLength < 0 || pathLength > 16 { throw X509Error(.extensionFailed, "path length") }
+        guard additionalExtensions.count <= CertificateExtension.maximumCount else {
+            throw X509Error(.extensionFailed, "too many additional extensions")
+        }
         guard crlDistributionPoints.count <= 8 else { throw X509Error(.extensionFailed, "too many CRL distribution points") }
         for uri in crlDistributionPoints {
             guard uri.hasPrefix("http://") || uri.hasPrefix("https://"), uri.utf8.count <= 1024,
