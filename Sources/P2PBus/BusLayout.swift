@@ -28,7 +28,7 @@ public struct BusLayout: Sendable, Hashable {
             TopicSpec(name: "p2p.delivery.status", partitions: 8),
         ],
         tables: [
-            "session.out.partitions", "p2p.group.policies", "p2p.members.info", "p2p.hosted.identities",
+            "session.out.partitions", "p2p.out.markers.state", "p2p.group.policies", "p2p.members.info", "p2p.hosted.identities",
             "p2p.crypto.keys", "gateway.tls.truststores", "gateway.tls.certs", "config",
         ].map { TableSpec(name: $0) })
 

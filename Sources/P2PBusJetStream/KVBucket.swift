@@ -82,6 +82,17 @@ final class KVBucket: @unchecked Sendable {
         guard status == NATS_OK else { throw mapWriteError(status, key) }
     }
 
+    /// Purges every key whose latest entry is a tombstone written at least `age` ago (`.zero`: all).
+    func purgeDeletesBlocking(olderThan age: Duration) throws(BusError) {
+        var options = kvPurgeOptions()
+        kvPurgeOptions_Init(&options)
+        let nanoseconds = age.components.seconds * 1_000_000_000 + age.components.attoseconds / 1_000_000_000
+        // nats.c reads 0 as "the 30-minute default" and a negative value as "all".
+        options.DeleteMarkersOlderThan = nanoseconds <= 0 ? -1 : nanoseconds
+        let status = kvStore_PurgeDeletes(store, &options)
+        guard status == NATS_OK else { throw BusError(.serverError, "purge deletes \(bucket): \(lastNATSError(status))") }
+    }
+
     /// Publishes `value` to the key's subject only if the key's last revision is `expected`
     /// (`nil`: the key has never been written).
     func conditionalPutBlocking(_ key: String, _ value: [UInt8], expected: UInt64?) throws(BusError) -> UInt64 {
