@@ -79,8 +79,10 @@ public final class LinkManagerEngine {
     /// A record from `p2p.out` partition `partition`. Returns `false` when it must not be
     /// acknowledged yet (the tracker is full: the bus delivers it again later). A tracked message's
     /// outputs include its marker state (`putMarkerState`): the driver acknowledges the record only
-    /// once that write is accepted.
+    /// once that write is accepted. A record of a partition this engine no longer owns (taken away
+    /// between the poll and now) is left unacknowledged: the bus delivers it to the new owner.
     public func handleOutbound(key: [UInt8], value: [UInt8], partition: Int = 0, now: UInt64) -> Bool {
+        if let owned = outboundPartitions, !owned.contains(partition) { return false }
         guard let message = decodeApplicationMessage(value) else {
             counters.malformedRecords += 1
             return true

@@ -125,7 +125,11 @@ public actor LinkManagerService {
         await sink.carryOut(reassignOutbound(await outbound.assignment(), markerState: markerState))
         let (batch, timeout, interval) = (options.pollBatch, options.pollTimeout, options.tickInterval)
         let (purgeInterval, purgeAge) = (options.markerStatePurgeInterval, options.markerStatePurgeAge)
-        tasks.append(Task { await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) { await self.takeOutbound($0) } })
+        tasks.append(Task {
+            await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) {
+                await self.takeOutbound($0, assigned: await outbound.assignment(), markerState: markerState)
+            }
+        })
         tasks.append(Task { await Self.pollLoop(inbound, batch: batch, timeout: timeout, sink: sink) { await self.takeInbound($0) } })
         tasks.append(Task {
             let clock = ContinuousClock()
@@ -198,14 +202,19 @@ public actor LinkManagerService {
 
     // MARK: Engine access (actor-isolated)
 
-    private func takeOutbound(_ records: [ConsumedRecord]) -> ([LinkManagerOutput], [ConsumedRecord]) {
+    /// The assignment is brought up to date first, so that a record of a partition just taken away
+    /// is left unacknowledged for its new owner (``LinkManagerEngine/handleOutbound(key:value:partition:now:)``).
+    private func takeOutbound(
+        _ records: [ConsumedRecord], assigned: [Int], markerState: any BusTable
+    ) async -> ([LinkManagerOutput], [ConsumedRecord]) {
+        let reassigned = await reassignOutbound(assigned, markerState: markerState)
         let time = now()
         var done: [ConsumedRecord] = []
         done.reserveCapacity(records.count)
         for record in records where engine.handleOutbound(key: record.key, value: record.value, partition: record.partition, now: time) {
             done.append(record)
         }
-        return (engine.drain(), done)
+        return (reassigned + engine.drain(), done)
     }
 
     private func takeInbound(_ records: [ConsumedRecord]) -> ([LinkManagerOutput], [ConsumedRecord]) {

@@ -81,13 +81,15 @@ final class EnginePair {
         }
     }
 
-    func send(_ n: Int, ttlIn: UInt64 = 60_000, partition: Int = 0) throws {
+    /// Hands message `n` to Alice from `p2p.out` partition `partition`; `accepted`: whether she may
+    /// acknowledge the record.
+    func send(_ n: Int, ttlIn: UInt64 = 60_000, partition: Int = 0, accepted: Bool = true) throws {
         let message = AppMessage.authenticated(
             AuthenticatedMessage(
                 header: AuthenticatedMessageHeader(
                     destination: bobIdentity, source: aliceIdentity, ttl: now + ttlIn, messageID: try MessageID("m-\(n)")),
                 payload: Array(repeating: UInt8(truncatingIfNeeded: n), count: 100)))
-        #expect(alice.handleOutbound(key: Array("k-\(n)".utf8), value: try message.encoded(), partition: partition, now: now))
+        #expect(alice.handleOutbound(key: Array("k-\(n)".utf8), value: try message.encoded(), partition: partition, now: now) == accepted)
     }
 
     /// Moves the frames back and forth until both engines are quiet (bounded).

@@ -89,6 +89,9 @@ struct MarkerRecoveryEngineTests {
         #expect(pair.alice.assignOutbound([0], now: pair.now).isEmpty)
         #expect(pair.alice.drain().isEmpty)
         #expect(pair.alice.trackedCount == 3 && pair.alice.counters.markersReleased == 2)
+        // A record of partition 1 polled before the change is left for the new owner.
+        try pair.send(9, partition: 1, accepted: false)
+        #expect(pair.alice.trackedCount == 3 && pair.alice.drain().isEmpty)
         #expect(pair.markerState.count == 5)
         let second = try pair.makeAliceEngine()
         #expect(second.assignOutbound([1], now: pair.now) == [1])

@@ -371,17 +371,7 @@ struct DistributedClusterTests {
 
     /// The `session.out.partitions` table as it stands (read through a watch up to its catch-up).
     static func sessionPartitions(_ bus: JetStreamBus) async throws -> [String: [Int]] {
-        let watch = try await bus.table(SessionPartitions.tableName).watch()
-        defer { watch.cancel() }
-        var entries: [String: [Int]] = [:]
-        for await event in watch {
-            switch event {
-            case .put(let entry): entries[entry.key] = try SessionPartitions.decode(entry.value)
-            case .deleted(let key, _): entries[key] = nil
-            case .caughtUp: return entries
-            }
-        }
-        return entries
+        try await tableEntries(bus, SessionPartitions.tableName).mapValues { try SessionPartitions.decode($0) }
     }
 
     /// The partitions a link manager's last `consumes link.in partitions [...]` line names.
