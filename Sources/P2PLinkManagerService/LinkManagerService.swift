@@ -112,7 +112,9 @@ public actor LinkManagerService {
         let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 4096))
         let table = try await bus.table(SessionPartitions.tableName)
         // `p2p bus setup` creates it; a bus set up before it existed gets it here (one replica).
-        try await bus.createTable(TableSpec(name: options.topics.markerState))
+        var markerStateSpec = BusLayout.markerState
+        markerStateSpec.name = options.topics.markerState
+        try await bus.createTable(markerStateSpec)
         let markerState = try await bus.table(options.topics.markerState)
         let consumerOptions = ConsumerOptions(memberID: options.memberID)
         let outbound = try await bus.makeConsumer(topic: options.topics.p2pOut, group: options.consumerGroup, options: consumerOptions)
@@ -337,7 +339,11 @@ struct OutputSink: Sendable {
         }
         let (state, putting, deleting) = (markerState, puts, deletes)
         let stored = await Self.concurrently(putting.count) { index in
-            _ = try await state.put(putting[index].key, putting[index].value)
+            do {
+                _ = try await state.put(putting[index].key, putting[index].value)
+            } catch let error as BusError where error.code == .valueTooLarge {
+                // Never storable, so not worth a redelivery: the message is tracked in memory only.
+            }
         }
         var receipts: [PublishReceipt] = []
         for output in outputs {
