@@ -393,7 +393,7 @@ let package = Package(
             name: "P2PSimulatorTests",
             dependencies: [
                 "P2PSimulator", "P2PBus", "P2PBusJetStream", "P2PCluster", "P2PIdentity", "P2PLinkManager",
-                "P2PMembership", "P2PTestSupport",
+                "P2PMembership", "P2PLinkManagerService", "P2PTestSupport",
             ]),
     ]
 )
