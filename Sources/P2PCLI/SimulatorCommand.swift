@@ -109,6 +109,11 @@ struct SimulatorSendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "This sender instance's id (default: 8 random hex digits).")
     var instanceID: String?
 
+    @Flag(name: .long, help: "Record every accepted message in the table sent_messages (--db-* options).")
+    var recordSent = false
+
+    @OptionGroup var database: SimulatorDatabaseOptions
+
     func run() async throws {
         let options = SenderOptions(
             source: try HoldingIdentity(parsing: source), destination: try HoldingIdentity(parsing: destination), count: count,
@@ -118,7 +123,10 @@ struct SimulatorSendCommand: AsyncParsableCommand {
         try options.validate()
         print("sender \(options.instanceID): \(options.clients) client(s) \(options.source) → \(options.destination)")
         let started = ContinuousClock.now
-        let reports = try await connection.withSimulatorBus { bus in try await SimulatorSender.run(bus: bus, options: options) }
+        let reports = try await connection.withSimulatorBus { bus in
+            guard recordSent else { return try await SimulatorSender.run(bus: bus, options: options) }
+            return try await database.withDatabase { db in try await SimulatorSender.run(bus: bus, options: options, database: db) }
+        }
         let elapsed = ContinuousClock.now - started
         for report in reports { print("sender \(report.senderID): \(report.sent) sent, \(report.lateBatches) late batches") }
         let total = reports.reduce(0) { $0 + $1.sent }

@@ -27,19 +27,26 @@ public final class SimulatorDatabase: Sendable {
         }
     }
 
-    /// Creates `received_messages` if absent.
+    /// The tables (`docs/simulator.md`, SQL schema); one statement each (the extended protocol runs one
+    /// statement per query).
+    static let schema: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS received_messages (
+            sender_id varchar(64) NOT NULL, message_id varchar(255) NOT NULL,
+            sent_timestamp timestamptz NOT NULL, received_timestamp timestamptz NOT NULL, delivery_latency_us bigint NOT NULL,
+            PRIMARY KEY (sender_id, message_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS sent_messages (
+            sender_id varchar(64) NOT NULL, message_id varchar(255) NOT NULL, sent_timestamp timestamptz NOT NULL,
+            PRIMARY KEY (sender_id, message_id))
+        """,
+    ]
+
+    /// Creates `received_messages` and `sent_messages` if absent.
     public func createSchema() async throws(SimulatorError) {
-        _ = try await run("create the schema") {
-            try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS received_messages (
-                    sender_id varchar(64) NOT NULL,
-                    message_id varchar(255) NOT NULL,
-                    sent_timestamp timestamptz NOT NULL,
-                    received_timestamp timestamptz NOT NULL,
-                    delivery_latency_us bigint NOT NULL,
-                    PRIMARY KEY (sender_id, message_id))
-                """, logger: logger)
+        for statement in Self.schema {
+            _ = try await run("create the schema") { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
         }
     }
 
@@ -58,13 +65,31 @@ public final class SimulatorDatabase: Sendable {
                 ON CONFLICT (sender_id, message_id) DO NOTHING
                 RETURNING 1
                 """, logger: logger)
-            var inserted = 0
-            for try await _ in rows { inserted += 1 }
-            return inserted
+            return try await Self.count(rows)
         }
     }
 
-    /// Row count and latency percentiles, of every row or of the senders whose id starts with `senderPrefix`.
+    /// Records messages the bus accepted from one sender (all with one intended send time, µs);
+    /// returns how many rows were new.
+    public func recordSent(senderID: String, messageIDs: [String], sendTime: UInt64) async throws(SimulatorError) -> Int {
+        guard !messageIDs.isEmpty else { return 0 }
+        let senders = [String](repeating: senderID, count: messageIDs.count)
+        let time = Int64(clamping: sendTime)
+        return try await run("record \(messageIDs.count) sent messages") {
+            let rows = try await connection.query(
+                """
+                INSERT INTO sent_messages (sender_id, message_id, sent_timestamp)
+                SELECT s, m, to_timestamp(\(time)::bigint / 1000000.0)
+                FROM unnest(\(senders)::varchar[], \(messageIDs)::varchar[]) AS t(s, m)
+                ON CONFLICT (sender_id, message_id) DO NOTHING
+                RETURNING 1
+                """, logger: logger)
+            return try await Self.count(rows)
+        }
+    }
+
+    /// Row count and latency percentiles, of every row or of the senders whose id starts with
+    /// `senderPrefix`, with the sent messages recorded and those of them not received.
     public func summary(senderPrefix: String? = nil) async throws(SimulatorError) -> LatencySummary {
         try await run("summarise") {
             let prefix = senderPrefix ?? ""
@@ -77,14 +102,32 @@ public final class SimulatorDatabase: Sendable {
                     percentile_cont(0.999) WITHIN GROUP (ORDER BY delivery_latency_us)
                 FROM received_messages WHERE starts_with(sender_id, \(prefix))
                 """, logger: logger)
+            var summary = LatencySummary(count: 0, minimum: nil, maximum: nil, p50: nil, p90: nil, p99: nil, p999: nil)
             for try await (count, minimum, maximum, p50, p90, p99, p999) in rows.decode(
                 (Int64, Int64?, Int64?, Double?, Double?, Double?, Double?).self)
             {
-                return LatencySummary(
+                summary = LatencySummary(
                     count: Int(count), minimum: minimum, maximum: maximum, p50: p50, p90: p90, p99: p99, p999: p999)
             }
-            return LatencySummary(count: 0, minimum: nil, maximum: nil, p50: nil, p90: nil, p99: nil, p999: nil)
+            let sent = try await connection.query(
+                """
+                SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+                    SELECT 1 FROM received_messages r WHERE r.sender_id = s.sender_id AND r.message_id = s.message_id))
+                FROM sent_messages s WHERE starts_with(s.sender_id, \(prefix))
+                """, logger: logger)
+            for try await (recorded, undelivered) in sent.decode((Int64, Int64).self) {
+                summary.sent = Int(recorded)
+                summary.undelivered = Int(undelivered)
+            }
+            return summary
         }
+    }
+
+    /// The rows a `RETURNING 1` statement gave back: the rows it inserted.
+    private static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
     }
 
     public func close() async {

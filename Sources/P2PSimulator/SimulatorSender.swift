@@ -15,13 +15,18 @@ public enum SimulatorSender {
     }
 
     /// Runs every client to the end of its schedule; returns one report per client, in client order.
-    public static func run(bus: any MessageBus, options: SenderOptions, clock: @escaping SimulatorClock = simulatorWallClock) async throws -> [Report] {
+    /// With a `database`, every batch the bus accepted is recorded in `sent_messages` (after the
+    /// publish, so a crash in between leaves a message received but not recorded, never the reverse).
+    public static func run(
+        bus: any MessageBus, options: SenderOptions, database: SimulatorDatabase? = nil, clock: @escaping SimulatorClock = simulatorWallClock
+    ) async throws -> [Report] {
         try options.validate()
+        try await database?.createSchema()
         let start = clock()
         return try await withThrowingTaskGroup(of: (Int, Report).self) { group in
             for client in 1...options.clients {
                 group.addTask {
-                    (client, try await runClient(bus: bus, options: options, client: client, start: start, clock: clock))
+                    (client, try await runClient(bus: bus, options: options, database: database, client: client, start: start, clock: clock))
                 }
             }
             var reports: [Int: Report] = [:]
@@ -30,7 +35,9 @@ public enum SimulatorSender {
         }
     }
 
-    static func runClient(bus: any MessageBus, options: SenderOptions, client: Int, start: UInt64, clock: SimulatorClock) async throws -> Report {
+    static func runClient(
+        bus: any MessageBus, options: SenderOptions, database: SimulatorDatabase?, client: Int, start: UInt64, clock: SimulatorClock
+    ) async throws -> Report {
         let senderID = options.senderID(client: client)
         var schedule = try options.schedule(start: start)
         var generator = SystemRandomNumberGenerator()
@@ -54,6 +61,10 @@ public enum SimulatorSender {
                         receipts.append(try await producer.send(record))
                     }
                     for receipt in receipts { _ = try await receipt.accepted() }
+                    if let database {
+                        _ = try await database.recordSent(
+                            senderID: senderID, messageIDs: (first..<first + count).map { messageID(senderID, $0 + 1) }, sendTime: intended)
+                    }
                     report.sent += count
                 }
             }
@@ -65,9 +76,12 @@ public enum SimulatorSender {
         return report
     }
 
+    /// `<sender id>:<number>`, `number` from 1.
+    static func messageID(_ senderID: String, _ number: Int) -> String { "\(senderID):\(number)" }
+
     /// Message `number` (from 1) of `senderID`: key and record id are the message id.
     static func makeRecord(options: SenderOptions, senderID: String, number: Int, intended: UInt64, filler: [UInt8]) throws -> BusRecord {
-        let id = "\(senderID):\(number)"
+        let id = messageID(senderID, number)
         let payload = try SimulatorPayload(senderID: senderID, sendTime: intended, filler: filler).encoded()
         let ttl = options.ttl.map { intended / 1000 + $0.wholeMicroseconds / 1000 }
         let message = AppMessage.authenticated(

@@ -34,6 +34,15 @@ struct SimulatorDatabaseTests {
         #expect(try await database.summary(senderPrefix: "db-1").count == 50)
         #expect(try await database.summary(senderPrefix: "nobody").count == 0)
         #expect(try await database.insert(EventBatch()) == 0)
+
+        // Sent messages without a received row are undelivered (m-1 and m-3 of db-1 arrived, m-999 did not).
+        let sentIDs = ["m-1", "m-3", "m-999"]
+        #expect(try await database.recordSent(senderID: "db-1", messageIDs: sentIDs, sendTime: 1_700_000_000_000_000) == 3)
+        #expect(try await database.recordSent(senderID: "db-1", messageIDs: sentIDs, sendTime: 1_700_000_000_000_000) == 0)
+        let withSent = try await database.summary(senderPrefix: "db-1")
+        #expect(withSent.sent == 3)
+        #expect(withSent.undelivered == 1)
+        #expect(try await database.summary(senderPrefix: "db-0").sent == 0)
         await database.close()
     }
 

@@ -45,6 +45,8 @@ struct SimulatorEndToEndTests {
         let send = try await P2PBinary.run([
             "simulator", "send", "--url", nats.url, "--source", alice.description, "--destination", bob.description, "--count", "20",
             "--clients", "2", "--rate", "400", "--batch-size", "5", "--payload-size", "300", "--ttl-ms", "60000", "--instance-id", "t1",
+            "--record-sent", "--db-port", "\(postgres.port)", "--db-user", postgres.user, "--db-password", postgres.password,
+            "--db-name", postgres.database,
         ])
         try #require(send.status == 0, "\(send.stderr)")
         #expect(send.stdout.contains("sender t1-1: 20 sent"))
@@ -89,6 +91,8 @@ struct SimulatorEndToEndTests {
 
         let summary = try await database.summary(senderPrefix: "t1-")
         #expect(summary.count == 40)
+        #expect(summary.sent == 40)
+        #expect(summary.undelivered == 0)
         #expect(try await database.summary(senderPrefix: "t1-2").count == 20)
         #expect((summary.minimum ?? -1) > 0)
         #expect((summary.p50 ?? 0) <= (summary.p99 ?? 0))
@@ -102,6 +106,7 @@ struct SimulatorEndToEndTests {
         ])
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(printed.stdout.contains("40 messages, latency ms: min "))
+        #expect(printed.stdout.contains("; 40 sent, 0 undelivered"))
     }
 
     @Test func cliRefusesBadOptions() async throws {

@@ -99,6 +99,10 @@ struct SimulatorRecordTests {
     @Test func summaryPrintsMilliseconds() {
         let summary = LatencySummary(count: 3, minimum: 1_500, maximum: 12_000, p50: 2_000.4, p90: 9_999.6, p99: 11_000, p999: 11_900)
         #expect(summary.description == "3 messages, latency ms: min 1.500 p50 2.000 p90 10.000 p99 11.000 p99.9 11.900 max 12.000")
-        #expect(LatencySummary(count: 0, minimum: nil, maximum: nil, p50: nil, p90: nil, p99: nil, p999: nil).description == "0 messages")
+        var empty = LatencySummary(count: 0, minimum: nil, maximum: nil, p50: nil, p90: nil, p99: nil, p999: nil)
+        #expect(empty.description == "0 messages")
+        empty.sent = 5
+        empty.undelivered = 5
+        #expect(empty.description == "0 messages; 5 sent, 5 undelivered")
     }
 }
