@@ -61,6 +61,9 @@ struct SimulatorRunOptions: ParsableArguments {
     @Option(name: .long, help: "This member's id in its consumer group (default: simulator-<pid>).")
     var instanceID: String?
 
+    @Option(name: .long, help: "The consumer group (default: app-simulator-receiver / app-simulator-sink).")
+    var group: String?
+
     var limit: RunLimit {
         RunLimit(records: expect, duration: seconds.map { .seconds($0) })
     }
@@ -146,7 +149,9 @@ struct SimulatorReceiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await connection.withSimulatorBus { bus in
-            try await SimulatorReceiver.run(bus: bus, options: .init(memberID: stop.memberID, batchSize: batchSize), limit: stop.limit)
+            var options = SimulatorReceiver.Options(memberID: stop.memberID, batchSize: batchSize)
+            options.group = stop.group ?? options.group
+            return try await SimulatorReceiver.run(bus: bus, options: options, limit: stop.limit)
         }
         print("receiver \(stop.memberID): \(report.records) records, \(report.events) events published, \(report.malformed) malformed")
     }
@@ -164,14 +169,17 @@ struct SimulatorSinkCommand: AsyncParsableCommand {
     var batchSize = 500
 
     func run() async throws {
-        let report = try await database.withDatabase { db in
-            try await connection.withSimulatorBus { bus in
-                try await SimulatorSink.run(
-                    bus: bus, database: db, options: .init(memberID: stop.memberID, batchSize: batchSize), limit: stop.limit)
+        let (report, summary) = try await database.withDatabase { db in
+            let report = try await connection.withSimulatorBus { bus in
+                var options = SimulatorSink.Options(memberID: stop.memberID, batchSize: batchSize)
+                options.group = stop.group ?? options.group
+                return try await SimulatorSink.run(bus: bus, database: db, options: options, limit: stop.limit)
             }
+            return (report, try await db.summary())
         }
         print("sink \(stop.memberID): \(report.records) records, \(report.written) rows written, \(report.duplicates) duplicates, "
             + "\(report.malformed) malformed")
+        print("table received_messages: \(summary)")
     }
 }
 
