@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "P2PMetrics", targets: ["P2PMetrics"]),
         .library(name: "P2PNetworkMap", targets: ["P2PNetworkMap"]),
         .library(name: "P2PDoorman", targets: ["P2PDoorman"]),
+        .library(name: "P2PSimulator", targets: ["P2PSimulator"]),
         .executable(name: "p2p-gateway", targets: ["p2p-gateway"]),
         .executable(name: "p2p-link-manager", targets: ["p2p-link-manager"]),
     ],
@@ -44,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: - C libraries (system modules found by pkg-config)
@@ -217,12 +219,23 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - App simulator
+        .target(
+            name: "P2PSimulator",
+            dependencies: [
+                "P2PErrors", "P2PIdentity", "P2PBus", "P2PLinkManager",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Tools
         .target(
             name: "P2PCLI",
             dependencies: [
                 "P2PIdentity", "P2PWire", "P2PBus", "P2PBusJetStream", "P2PX509", "P2PMembership", "P2PSetup",
                 "P2PCluster", "P2PLinkManagerService", "P2PMetrics", "P2PBootstrap", "P2PDoorman", "P2PNetworkMap",
+                "P2PSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -378,6 +391,12 @@ let package = Package(
             dependencies: [
                 "P2PDoorman", "P2PX509", "P2PIdentity", "P2PCLI", "P2PTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+            .testTarget(
+            name: "P2PSimulatorTests",
+            dependencies: [
+                "P2PSimulator", "P2PBus", "P2PBusJetStream", "P2PCluster", "P2PIdentity", "P2PLinkManager",
+                "P2PMembership", "P2PLinkManagerService", "P2PTestSupport",
             ]),
     ]
 )

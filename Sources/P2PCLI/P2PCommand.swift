@@ -8,7 +8,7 @@ public struct P2PCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CACommand.self, BusCommand.self, SetupCommand.self, ClusterCommand.self, DemoCommand.self, BootstrapCommand.self,
-            DoormanCommand.self, NetworkMapCommand.self,
+            DoormanCommand.self, NetworkMapCommand.self, SimulatorCommand.self,
         ])
 
     public init() {}
