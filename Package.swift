@@ -171,7 +171,7 @@ let package = Package(
         // MARK: - Metrics
         .target(
             name: "P2PBootstrap",
-            dependencies: ["P2PErrors", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity"],
+            dependencies: ["P2PErrors", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PNetworkMap"],
             swiftSettings: strict),
         .target(
             name: "P2PHTTPServer",
@@ -345,7 +345,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "P2PBootstrapTests",
-            dependencies: ["P2PBootstrap", "P2PCluster", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PBus", "P2PLinkManager", "P2PLinkManagerService", "P2PTestSupport"]),
+            dependencies: [
+                "P2PBootstrap", "P2PCluster", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PBus", "P2PLinkManager",
+                "P2PLinkManagerService", "P2PNetworkMap", "P2PTestSupport",
+            ]),
         .testTarget(
             name: "P2PHTTPServerTests",
             dependencies: [

@@ -54,6 +54,8 @@ public struct BootstrapPlan: Codable, Sendable, Hashable {
     public var tlsType: GatewayConfiguration.TLSType
     /// Validity of each gateway's TLS certificate (1–3 650 days); the network CA is valid ten times as long.
     public var certificateValidityDays: Int
+    /// The network map's event horizon: members not republished for this long drop out (60 s – 100 years).
+    public var eventHorizonSeconds: Int64
     /// Settings for every link manager (`docs/configuration.md`); defaults when absent.
     public var linkManagerConfig: LinkManagerConfiguration?
     public var clusters: [Cluster]
@@ -61,7 +63,8 @@ public struct BootstrapPlan: Codable, Sendable, Hashable {
     public init(
         groupId: String, clusters: [Cluster], protocolModes: [String] = GroupProtocolMode.allCases.map(\.rawValue),
         maxMessageSize: Int = GroupParameters.defaultMaxMessageSize, tlsType: GatewayConfiguration.TLSType = .oneWay,
-        certificateValidityDays: Int = 365, linkManagerConfig: LinkManagerConfiguration? = nil
+        certificateValidityDays: Int = 365, eventHorizonSeconds: Int64 = 30 * 86_400,
+        linkManagerConfig: LinkManagerConfiguration? = nil
     ) {
         self.schemaVersion = 1
         self.groupId = groupId
@@ -69,13 +72,14 @@ public struct BootstrapPlan: Codable, Sendable, Hashable {
         self.maxMessageSize = maxMessageSize
         self.tlsType = tlsType
         self.certificateValidityDays = certificateValidityDays
+        self.eventHorizonSeconds = eventHorizonSeconds
         self.linkManagerConfig = linkManagerConfig
         self.clusters = clusters
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case schemaVersion, groupId, protocolModes, maxMessageSize, tlsType, certificateValidityDays, linkManagerConfig,
-            clusters
+        case schemaVersion, groupId, protocolModes, maxMessageSize, tlsType, certificateValidityDays, eventHorizonSeconds,
+            linkManagerConfig, clusters
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,6 +91,7 @@ public struct BootstrapPlan: Codable, Sendable, Hashable {
         maxMessageSize = try c.decodeIfPresent(Int.self, forKey: .maxMessageSize) ?? GroupParameters.defaultMaxMessageSize
         tlsType = try c.decodeIfPresent(GatewayConfiguration.TLSType.self, forKey: .tlsType) ?? .oneWay
         certificateValidityDays = try c.decodeIfPresent(Int.self, forKey: .certificateValidityDays) ?? 365
+        eventHorizonSeconds = try c.decodeIfPresent(Int64.self, forKey: .eventHorizonSeconds) ?? 30 * 86_400
         linkManagerConfig = try c.decodeIfPresent(LinkManagerConfiguration.self, forKey: .linkManagerConfig)
         clusters = try c.decode([Cluster].self, forKey: .clusters)
     }
@@ -110,7 +115,13 @@ public struct BootstrapPlan: Codable, Sendable, Hashable {
             throw MembershipError(.invalidField, field: "protocolModes[\(index)]", "not a protocol mode: \(mode)")
         }
         guard !protocolModes.isEmpty else { throw MembershipError(.invalidField, field: "protocolModes", "must not be empty") }
-        guard maxMessageSize > 0 else { throw MembershipError(.invalidField, field: "maxMessageSize", "must be positive") }
+        guard GroupParameters.maxMessageSizeRange.contains(maxMessageSize) else {
+            let range = GroupParameters.maxMessageSizeRange
+            throw MembershipError(.invalidField, field: "maxMessageSize", "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        guard (60...3_153_600_000).contains(eventHorizonSeconds) else {
+            throw MembershipError(.invalidField, field: "eventHorizonSeconds", "must be between 60 and 3153600000")
+        }
         try linkManagerConfig?.validate(prefix: "linkManagerConfig.")
         guard (1...3_650).contains(certificateValidityDays) else {
             throw MembershipError(.invalidField, field: "certificateValidityDays", "must be between 1 and 3650")

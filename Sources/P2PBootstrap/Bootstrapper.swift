@@ -60,6 +60,7 @@ public struct Bootstrapper: Sendable {
             try ensureClusterKey(folder.appending(path: "cluster.key"), name: cluster.name, report: &report)
             let (tlsKey, tlsCertificate) = try ensureTLSCertificate(cluster, ca: ca, days: plan.certificateValidityDays, now: now, report: &report)
             let sessionKeys = try ensureSessionKeys(cluster, folder: folder, report: &report)
+            try ensureMemberRecords(cluster, sessionKeys: sessionKeys, plan: plan, ca: ca, now: now, report: &report)
             var gateway = GatewayConfiguration()
             gateway.hostAddress = cluster.listenAddress
             gateway.hostPort = cluster.port
@@ -72,6 +73,7 @@ public struct Bootstrapper: Sendable {
         let group = GroupInput(
             groupId: plan.groupId, protocolModes: plan.protocolModes, trustRootCertificates: [rootPEM],
             maxMessageSize: plan.maxMessageSize)
+        try ensureNetworkMapHome(plan, ca: ca, rootPEM: rootPEM, now: now, report: &report)
         let files = NetworkAssembly.networkFiles(group: group, linkManager: plan.linkManagerConfig, clusters: clusters)
         for (cluster, file) in zip(plan.clusters, files) {
             try writeIfChanged(
@@ -95,9 +97,9 @@ public struct Bootstrapper: Sendable {
 
     // MARK: Pieces
 
-    private enum Outcome { case created, updated, unchanged }
+    enum Outcome { case created, updated, unchanged }
 
-    private func record(_ outcome: Outcome, _ path: String, in report: inout Report) {
+    func record(_ outcome: Outcome, _ path: String, in report: inout Report) {
         switch outcome {
         case .created: report.created.append(path)
         case .updated: report.updated.append(path)
@@ -192,7 +194,7 @@ public struct Bootstrapper: Sendable {
         return keys
     }
 
-    private func writeIfChanged(_ path: String, _ bytes: [UInt8], mode: mode_t, report: inout Report) throws(BootstrapError) {
+    func writeIfChanged(_ path: String, _ bytes: [UInt8], mode: mode_t, report: inout Report) throws(BootstrapError) {
         let url = directory.appending(path: path)
         let existing = try AtomicFile.read(url)
         if existing == bytes {

@@ -30,7 +30,10 @@ public struct BusLayout: Sendable, Hashable {
         tables: [
             "session.out.partitions", "p2p.group.policies", "p2p.members.info", "p2p.hosted.identities",
             "p2p.crypto.keys", "gateway.tls.truststores", "gateway.tls.certs", "config",
-        ].map { TableSpec(name: $0) })
+        ].map { TableSpec(name: $0) } + [markerState])
+
+    /// The link managers' marker state: a value is a whole message (up to 1 MB by default) in a sent marker.
+    public static let markerState = TableSpec(name: "p2p.out.markers.state", maxValueBytes: TableSpec.maximumValueBytesLimit)
 
     /// Setup files larger than this are refused before they are parsed.
     public static let maximumSetupFileBytes = 1024 * 1024

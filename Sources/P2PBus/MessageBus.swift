@@ -86,4 +86,10 @@ public protocol BusTable: Sendable {
     func delete(_ key: String) async throws
     /// The current state (deletes included), then `.caughtUp`, then every change.
     func watch() async throws -> TableWatch
+    /// ``watch()`` restricted to the keys whose leading dot-separated tokens are `prefix`
+    /// (`p3` matches `p3.x`, not `p31.x`); `prefix` is itself a valid key.
+    func watch(under prefix: String) async throws -> TableWatch
+    /// Removes the tombstones written at least `age` ago (all of them for `.zero`): later watches
+    /// no longer report those keys.
+    func purgeDeletes(olderThan age: Duration) async throws
 }

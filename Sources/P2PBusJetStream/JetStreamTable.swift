@@ -42,10 +42,25 @@ struct JetStreamTable: BusTable {
     /// Reads the watcher on a thread of its own (nats.c blocks in `kvWatcher_Next`) and hands
     /// events over through a bounded channel: a slow reader stalls that thread, nothing piles up.
     func watch() async throws -> TableWatch {
+        try await watch(keys: ">")
+    }
+
+    /// The server filters: subject `$KV.<bucket>.<prefix>.>`.
+    func watch(under prefix: String) async throws -> TableWatch {
+        try TableSpec.validateKey(prefix)
+        return try await watch(keys: prefix + ".>")
+    }
+
+    func purgeDeletes(olderThan age: Duration) async throws {
+        let bucket = self.bucket
+        try await Blocking.run { () throws(BusError) in try bucket.purgeDeletesBlocking(olderThan: age) }
+    }
+
+    private func watch(keys: String) async throws -> TableWatch {
         let bucket = self.bucket
         let handle = try await Blocking.run { () throws(BusError) -> KVWatcherHandle in
             var watcher: OpaquePointer?
-            let status = kvStore_WatchAll(&watcher, bucket.store, nil)
+            let status = kvStore_Watch(&watcher, bucket.store, keys, nil)
             guard status == NATS_OK, let watcher else { throw BusError(.serverError, "watch \(bucket.bucket): \(lastNATSError(status))") }
             return KVWatcherHandle(watcher)
         }

@@ -82,6 +82,52 @@ final class KVBucket: @unchecked Sendable {
         guard status == NATS_OK else { throw mapWriteError(status, key) }
     }
 
+    /// Purges every key whose latest entry is a tombstone written at least `age` ago (`.zero`: all).
+    /// Unlike `kvStore_PurgeDeletes`, the scan reads headers only (the values of live keys stay on
+    /// the server), and each purge removes the key's entries up to its tombstone only, so a value
+    /// written after the scan survives. At most `maximumPurgedPerCall` keys per call.
+    func purgeDeletesBlocking(olderThan age: Duration) throws(BusError) {
+        var options = kvWatchOptions()
+        kvWatchOptions_Init(&options)
+        options.MetaOnly = true
+        var watcher: OpaquePointer?
+        var status = kvStore_WatchAll(&watcher, store, &options)
+        guard status == NATS_OK, let watcher else { throw BusError(.serverError, "purge deletes \(bucket): \(lastNATSError(status))") }
+        func nanoseconds(_ duration: Duration) -> Int64 {
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        }
+        // Entry times are nanoseconds since the epoch; `.zero` takes every tombstone.
+        let limit = age <= .zero ? Int64.max : nanoseconds(WallBusClock().now()) - nanoseconds(age)
+        var tombstones: [(key: String, revision: UInt64)] = []
+        while tombstones.count < Self.maximumPurgedPerCall {
+            var entry: OpaquePointer?
+            status = kvWatcher_Next(&entry, watcher, Self.purgeScanTimeoutMillis)
+            guard status == NATS_OK, let entry else { break }
+            let operation = kvEntry_Operation(entry)
+            if operation == kvOp_Delete || operation == kvOp_Purge, kvEntry_Created(entry) <= limit {
+                tombstones.append((String(cString: kvEntry_Key(entry)), kvEntry_Revision(entry)))
+            }
+            kvEntry_Destroy(entry)
+        }
+        kvWatcher_Destroy(watcher)
+        guard status == NATS_OK else { throw BusError(.serverError, "purge deletes \(bucket): \(lastNATSError(status))") }
+        for tombstone in tombstones {
+            let arena = CStringArena()
+            var purge = jsOptions()
+            jsOptions_Init(&purge)
+            purge.Stream.Purge.Subject = arena.string("$KV.\(bucket).\(tombstone.key)")
+            purge.Stream.Purge.Sequence = tombstone.revision + 1
+            var errorCode = jsErrCode(0)
+            status = js_PurgeStream(nats.context, "KV_\(bucket)", &purge, &errorCode)
+            guard status == NATS_OK else { throw BusError(.serverError, "purge \(bucket)/\(tombstone.key): \(lastNATSError(status))") }
+        }
+    }
+
+    /// Tombstones purged per ``purgeDeletesBlocking(olderThan:)`` call; a later call takes the rest.
+    static let maximumPurgedPerCall = 100_000
+    /// The scan waits this long for the next entry before giving up.
+    static let purgeScanTimeoutMillis: Int64 = 5_000
+
     /// Publishes `value` to the key's subject only if the key's last revision is `expected`
     /// (`nil`: the key has never been written).
     func conditionalPutBlocking(_ key: String, _ value: [UInt8], expected: UInt64?) throws(BusError) -> UInt64 {

@@ -1,7 +1,7 @@
 import NIOCore
-import P2PBus
+public import P2PBus
 import P2PCrypto
-import P2PIdentity
+public import P2PIdentity
 public import P2PLinkManager
 public import P2PMembership
 import P2PSession
@@ -19,6 +19,12 @@ public final class LinkManagerEngine {
     /// The `link.in` partitions this link manager consumes (written to `session.out.partitions` for
     /// every session it holds); changed by ``reassign(_:)``.
     public private(set) var partitions: [Int]
+    /// The `p2p.out` partitions this link manager consumes (`nil` until the first
+    /// ``assignOutbound(_:now:)``); their messages' marker state is its to keep.
+    public private(set) var outboundPartitions: Set<Int>?
+    /// The partition count of `p2p.out.markers`: a marker goes to the partition numbered like its
+    /// message's `p2p.out` partition (modulo this).
+    public let markerPartitions: Int
     public private(set) var counters = LinkManagerCounters()
 
     /// The configuration in force; changed by ``reconfigure(_:now:)``.
@@ -30,8 +36,9 @@ public final class LinkManagerEngine {
     private var inboundTable: InboundSessionTable
     private var inbound: [SessionID: InboundSession] = [:]
     private var deduplicator: InboundDeduplicator
-    /// The tracked messages themselves, for sealing when a pool says `send`.
-    private var pending: [DeliveryTracker.Key: (message: AuthenticatedMessage, key: [UInt8])] = [:]
+    /// The tracked messages themselves, for sealing when a pool says `send`, with the `p2p.out`
+    /// partition they came from (their marker state's partition).
+    private var pending: [DeliveryTracker.Key: (message: AuthenticatedMessage, key: [UInt8], partition: Int)] = [:]
     private var pendingAcks: [SessionID: [MessageID]] = [:]
     private var outputs: [LinkManagerOutput] = []
     private var random = SystemRandomNumberGenerator()
@@ -40,8 +47,10 @@ public final class LinkManagerEngine {
 
     public init(
         directory: MembershipDirectory, configuration: LinkManagerConfiguration, partitions: [Int],
-        topics: LinkManagerTopics = LinkManagerTopics()
+        topics: LinkManagerTopics = LinkManagerTopics(), markerPartitions: Int = 8
     ) throws(LinkManagerError) {
+        guard markerPartitions >= 1 else { throw LinkManagerError(.invalidConfiguration, "markerPartitions < 1") }
+        self.markerPartitions = markerPartitions
         self.directory = directory
         self.topics = topics
         self.partitions = partitions.sorted()
@@ -54,6 +63,8 @@ public final class LinkManagerEngine {
 
     /// Messages tracked and not yet acknowledged or expired.
     public var trackedCount: Int { tracker.trackedCount }
+    /// The tracker's bound on tracked messages (a marker-state load reads at most this many entries).
+    public var maximumTrackedMessages: Int { tracker.configuration.maximumTrackedMessages }
     public var outboundSessionCount: Int { outbound.count }
     public var inboundSessionCount: Int { inbound.count }
 
@@ -65,9 +76,13 @@ public final class LinkManagerEngine {
 
     // MARK: p2p.out
 
-    /// A record from `p2p.out`. Returns `false` when it must not be acknowledged yet (the tracker is
-    /// full: the bus delivers it again later).
-    public func handleOutbound(key: [UInt8], value: [UInt8], now: UInt64) -> Bool {
+    /// A record from `p2p.out` partition `partition`. Returns `false` when it must not be
+    /// acknowledged yet (the tracker is full: the bus delivers it again later). A tracked message's
+    /// outputs include its marker state (`putMarkerState`): the driver acknowledges the record only
+    /// once that write is accepted. A record of a partition this engine no longer owns (taken away
+    /// between the poll and now) is left unacknowledged: the bus delivers it to the new owner.
+    public func handleOutbound(key: [UInt8], value: [UInt8], partition: Int = 0, now: UInt64) -> Bool {
+        if let owned = outboundPartitions, !owned.contains(partition) { return false }
         guard let message = decodeApplicationMessage(value) else {
             counters.malformedRecords += 1
             return true
@@ -84,22 +99,28 @@ public final class LinkManagerEngine {
         case .authenticated(let authenticated):
             switch OutboundRouter.route(authenticated, key: key, now: now, isHostedLocally: { self.directory.isHosted($0) }) {
             case .expired(let markers, let status):
-                markers.forEach(publishMarker)
+                for marker in markers { writeMarker(marker, partition: partition, keepsState: false) }
                 publishStatus(status)
             case .local(let key, let message, let markers, let status):
                 deliverLocally(key: key, message: message)
-                markers.forEach(publishMarker)
+                for marker in markers { writeMarker(marker, partition: partition, keepsState: false) }
                 if let status { publishStatus(status) }
             case .remote:
                 let trackerKey = DeliveryTracker.Key(source: authenticated.header.source, messageID: authenticated.header.messageID)
-                guard tracker.place(of: trackerKey) == nil else { return true }
+                guard tracker.place(of: trackerKey) == nil else {
+                    // A redelivered record: its state write may have failed, so it is written again.
+                    if let entry = pending[trackerKey] {
+                        writeMarkerState(.sent(entry.message, key: entry.key, at: now), partition: entry.partition)
+                    }
+                    return true
+                }
                 let actions: [DeliveryTracker.Action]
                 do {
                     actions = try tracker.track(authenticated, key: key, now: now)
                 } catch {
                     return false
                 }
-                pending[trackerKey] = (authenticated, key)
+                pending[trackerKey] = (authenticated, key, partition)
                 perform(actions, now: now)
                 if tracker.place(of: trackerKey) != nil { submit(authenticated, now: now) }
             }
@@ -126,6 +147,72 @@ public final class LinkManagerEngine {
         partitions = sorted
         for id in outbound.keys { outputs.append(.setPartitions(id, sorted)) }
         for id in inbound.keys { outputs.append(.setPartitions(id, sorted)) }
+    }
+
+    // MARK: p2p.out assignment and marker recovery
+
+    /// The `p2p.out` consumer's assignment: every tracked message of a partition taken away is
+    /// released (no marker, no status, no state change: the new owner recovers it). Returns the
+    /// newly assigned partitions, whose marker state the driver loads and hands to
+    /// ``recover(partition:entries:now:)`` (all of them on the first call).
+    public func assignOutbound(_ assigned: [Int], now: UInt64) -> [Int] {
+        let owned = Set(assigned)
+        let previous = outboundPartitions ?? []
+        outboundPartitions = owned
+        let revoked = previous.subtracting(owned)
+        if !revoked.isEmpty {
+            for (key, entry) in pending where revoked.contains(entry.partition) {
+                tracker.release(key, now: now)
+                pending[key] = nil
+                pools[Counterparties(outbound: entry.message.header)]?.discard(key.messageID)
+                counters.markersReleased += 1
+            }
+        }
+        return owned.subtracting(previous).sorted()
+    }
+
+    /// The driver could not load a newly assigned partition's state: the partition counts as not
+    /// yet assigned, so the next ``assignOutbound(_:now:)`` returns it again.
+    public func markerStateUnavailable(partition: Int) {
+        outboundPartitions?.remove(partition)
+    }
+
+    /// The marker state of `p2p.out` partition `partition` (the table entries under
+    /// `p<partition>`): every `sent` entry not tracked yet is tracked at its original sent time
+    /// (`track(…, recoveredAt:)`: no second sent marker, first replay at the next tick); one whose
+    /// TTL passed gets its `ttlExpired` marker, `expired` status and state deletion once. Entries the
+    /// tracker has no room for stay in the state (`markersNotRecovered`). Ignored when the partition
+    /// is no longer this engine's.
+    public func recover(partition: Int, entries: [TableEntry], now: UInt64) {
+        guard outboundPartitions?.contains(partition) ?? false else { return }
+        for entry in entries {
+            guard let marker = try? DeliveryMarker(decoding: entry.value), case .sent(let message, let key) = marker.kind,
+                entry.key == Self.markerStateKey(partition: partition, source: marker.source, messageID: marker.messageID)
+            else {
+                counters.malformedRecords += 1
+                continue
+            }
+            let trackerKey = DeliveryTracker.Key(source: marker.source, messageID: marker.messageID)
+            guard tracker.place(of: trackerKey) == nil else { continue }
+            let actions: [DeliveryTracker.Action]
+            do {
+                actions = try tracker.track(message, key: key, now: now, recoveredAt: marker.timestamp)
+            } catch {
+                counters.markersNotRecovered += 1
+                continue
+            }
+            if tracker.place(of: trackerKey) != nil {
+                pending[trackerKey] = (message, key, partition)
+                counters.markersRecovered += 1
+            }
+            perform(actions, now: now, partition: partition)
+        }
+    }
+
+    /// The `p2p.out.markers.state` key of a message taken from `p2p.out` partition `partition`:
+    /// `p<partition>.` and the SHA-256 (hex) of its source and message id.
+    public static func markerStateKey(partition: Int, source: HoldingIdentity, messageID: MessageID) -> String {
+        "p\(partition)." + hexDigest([source.description, messageID.value])
     }
 
     // MARK: Configuration
@@ -173,11 +260,13 @@ public final class LinkManagerEngine {
 
     // MARK: Tracker and pool actions
 
-    private func perform(_ actions: [DeliveryTracker.Action], now: UInt64) {
+    /// `partition`: the `p2p.out` partition of messages not (or no longer) in `pending`.
+    private func perform(_ actions: [DeliveryTracker.Action], now: UInt64, partition: Int? = nil) {
         for action in actions {
             switch action {
             case .writeMarker(let marker):
-                publishMarker(marker)
+                let place = pending[DeliveryTracker.Key(source: marker.source, messageID: marker.messageID)]?.partition ?? partition
+                writeMarker(marker, partition: place, keepsState: place != nil)
             case .replay(let message, _):
                 counters.replays += 1
                 submit(message, now: now)
@@ -309,18 +398,44 @@ public final class LinkManagerEngine {
     /// link-manager instance delivers it, so the topic's de-duplication window stores it once.
     /// SHA-256 of source, destination and message id (each length-prefixed), in hex.
     public static func deliveryRecordID(_ header: AuthenticatedMessageHeader) -> String {
+        "m-" + hexDigest([header.source.description, header.destination.description, header.messageID.value])
+    }
+
+    /// SHA-256 of the fields, each prefixed by its UTF-8 length (u32, big-endian), in hex.
+    static func hexDigest(_ fields: [String]) -> String {
         var bytes: [UInt8] = []
-        for field in [header.source.description, header.destination.description, header.messageID.value] {
+        for field in fields {
             let utf8 = Array(field.utf8)
             withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes += $0 }
             bytes += utf8
         }
-        return "m-" + SHA256.hash(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return SHA256.hash(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    private func publishMarker(_ marker: DeliveryMarker) {
+    /// Publishes `marker` to `p2p.out.markers` (in the partition numbered like `partition`, when
+    /// known) and, with `keepsState`, keeps the message's marker state: `sent` writes it, an outcome
+    /// deletes it.
+    private func writeMarker(_ marker: DeliveryMarker, partition: Int?, keepsState: Bool) {
         guard let value = try? marker.encoded() else { return }
-        outputs.append(.publish(BusRecord(topic: topics.markers, key: Array(marker.messageID.value.utf8), value: value)))
+        outputs.append(
+            .publish(
+                BusRecord(
+                    topic: topics.markers, key: Array(marker.messageID.value.utf8), value: value,
+                    partition: partition.map { $0 % markerPartitions })))
+        guard keepsState, let partition else { return }
+        let stateKey = Self.markerStateKey(partition: partition, source: marker.source, messageID: marker.messageID)
+        if case .sent = marker.kind {
+            outputs.append(.putMarkerState(key: stateKey, value: value))
+        } else {
+            outputs.append(.deleteMarkerState(key: stateKey))
+        }
+    }
+
+    /// Writes the `sent` state of a tracked message again (no marker on the stream).
+    private func writeMarkerState(_ marker: DeliveryMarker, partition: Int) {
+        guard let value = try? marker.encoded() else { return }
+        outputs.append(
+            .putMarkerState(key: Self.markerStateKey(partition: partition, source: marker.source, messageID: marker.messageID), value: value))
     }
 
     private func publishStatus(_ status: DeliveryStatus) {

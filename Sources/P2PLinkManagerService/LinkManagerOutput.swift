@@ -9,6 +9,11 @@ public enum LinkManagerOutput: Sendable {
     case setPartitions(SessionID, [Int])
     /// Tombstone a session in `session.out.partitions`.
     case removePartitions(SessionID)
+    /// Write a tracked message's `sent` marker to `p2p.out.markers.state` (before acknowledging its
+    /// `p2p.out` record).
+    case putMarkerState(key: String, value: [UInt8])
+    /// Delete a finished message's entry from `p2p.out.markers.state`.
+    case deleteMarkerState(key: String)
 }
 
 /// The topics the link manager reads and writes (Corda's names).
@@ -18,6 +23,8 @@ public struct LinkManagerTopics: Sendable, Hashable {
     public var linkOut = "link.out"
     public var linkIn = "link.in"
     public var markers = "p2p.out.markers"
+    /// The table of marker state: the `sent` marker of every tracked message, per `p2p.out` partition.
+    public var markerState = "p2p.out.markers.state"
     /// Delivery-status events (`DeliveryStatus` records) for the sending applications.
     public var deliveryStatus = "p2p.delivery.status"
 
@@ -39,8 +46,14 @@ public struct LinkManagerCounters: Sendable, Hashable {
     public var framesRejected = 0
     public var statusesDelivered = 0
     public var statusesExpired = 0
-    /// `p2p.out` records that were not application messages.
+    /// `p2p.out` records that were not application messages (or marker state entries that were not `sent` markers).
     public var malformedRecords = 0
+    /// Messages tracked again from the marker state of a newly assigned `p2p.out` partition.
+    public var markersRecovered = 0
+    /// Marker state entries left in the table because the tracker was at its bounds.
+    public var markersNotRecovered = 0
+    /// Tracked messages let go because their `p2p.out` partition moved to another instance.
+    public var markersReleased = 0
 
     public init() {}
 }

@@ -24,13 +24,30 @@ public actor LinkManagerService {
         public var tickInterval: Duration
         /// Told of this instance's `link.in` partitions (its sessions' partitions) at start and on every change.
         public var onReassign: (@Sendable ([Int]) -> Void)?
+        /// Told of this instance's `p2p.out` partitions and of the messages recovered from their marker
+        /// state, on every change.
+        public var onOutboundReassign: (@Sendable (_ partitions: [Int], _ recovered: Int) -> Void)?
+        /// How often this instance removes old tombstones from the marker state.
+        public var markerStatePurgeInterval: Duration
+        /// Tombstones at least this old are removed.
+        public var markerStatePurgeAge: Duration
+        /// A newly assigned partition's marker state must load within this time; else it is tried
+        /// again at the next tick.
+        public var markerStateLoadTimeout: Duration
 
         public init(
             memberID: String = "link-manager-1", consumerGroup: String = "link-manager", topics: LinkManagerTopics = .init(),
             pollBatch: Int = 512, pollTimeout: Duration = .milliseconds(50), tickInterval: Duration = .milliseconds(100),
-            onReassign: (@Sendable ([Int]) -> Void)? = nil
+            onReassign: (@Sendable ([Int]) -> Void)? = nil,
+            onOutboundReassign: (@Sendable (_ partitions: [Int], _ recovered: Int) -> Void)? = nil,
+            markerStatePurgeInterval: Duration = .seconds(10), markerStatePurgeAge: Duration = .seconds(10),
+            markerStateLoadTimeout: Duration = .seconds(10)
         ) {
             self.onReassign = onReassign
+            self.onOutboundReassign = onOutboundReassign
+            self.markerStatePurgeInterval = markerStatePurgeInterval
+            self.markerStatePurgeAge = markerStatePurgeAge
+            self.markerStateLoadTimeout = markerStateLoadTimeout
             self.memberID = memberID
             self.consumerGroup = consumerGroup
             self.topics = topics
@@ -64,6 +81,8 @@ public actor LinkManagerService {
     private var started = false
     /// The partitions `onReassign` was last told of (`nil`: not yet told).
     private var reportedPartitions: [Int]?
+    /// The `p2p.out` partitions `onOutboundReassign` was last told of.
+    private var reportedOutbound: [Int]?
 
     public init(
         bus: any MessageBus, directory: MembershipDirectory, configuration: LinkManagerConfiguration,
@@ -71,9 +90,11 @@ public actor LinkManagerService {
         partitionsObserver: PartitionsObserver? = nil
     ) async throws {
         let partitions = try await bus.partitionCount(of: options.topics.linkIn)
+        let markerPartitions = try await bus.partitionCount(of: options.topics.markers)
         self.bus = bus
         self.engine = try LinkManagerEngine(
-            directory: directory, configuration: configuration, partitions: Array(0..<partitions), topics: options.topics)
+            directory: directory, configuration: configuration, partitions: Array(0..<partitions), topics: options.topics,
+            markerPartitions: markerPartitions)
         self.options = options
         self.now = now
         self.observer = partitionsObserver
@@ -90,22 +111,40 @@ public actor LinkManagerService {
         started = true
         let producer = try await bus.makeProducer(options: ProducerOptions(maxInFlight: 4096))
         let table = try await bus.table(SessionPartitions.tableName)
+        // `p2p bus setup` creates it; a bus set up before it existed gets it here (one replica).
+        var markerStateSpec = BusLayout.markerState
+        markerStateSpec.name = options.topics.markerState
+        try await bus.createTable(markerStateSpec)
+        let markerState = try await bus.table(options.topics.markerState)
         let consumerOptions = ConsumerOptions(memberID: options.memberID)
         let outbound = try await bus.makeConsumer(topic: options.topics.p2pOut, group: options.consumerGroup, options: consumerOptions)
         let inbound = try await bus.makeConsumer(topic: options.topics.linkIn, group: options.consumerGroup, options: consumerOptions)
         self.producer = producer
         consumers = [outbound, inbound]
-        let sink = OutputSink(producer: producer, table: table, observer: observer)
+        let sink = OutputSink(producer: producer, table: table, markerState: markerState, observer: observer)
         self.sink = sink
         await sink.carryOut(reassign(await inbound.assignment()))
+        await sink.carryOut(reassignOutbound(await outbound.assignment(), markerState: markerState))
         let (batch, timeout, interval) = (options.pollBatch, options.pollTimeout, options.tickInterval)
-        tasks.append(Task { await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) { await self.takeOutbound($0) } })
+        let (purgeInterval, purgeAge) = (options.markerStatePurgeInterval, options.markerStatePurgeAge)
+        tasks.append(Task {
+            await Self.pollLoop(outbound, batch: batch, timeout: timeout, sink: sink) {
+                await self.takeOutbound($0, assigned: await outbound.assignment(), markerState: markerState)
+            }
+        })
         tasks.append(Task { await Self.pollLoop(inbound, batch: batch, timeout: timeout, sink: sink) { await self.takeInbound($0) } })
         tasks.append(Task {
+            let clock = ContinuousClock()
+            var lastPurge = clock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 await sink.carryOut(self.reassign(await inbound.assignment()))
+                await sink.carryOut(self.reassignOutbound(await outbound.assignment(), markerState: markerState))
                 await sink.carryOut(self.takeTick())
+                if clock.now - lastPurge >= purgeInterval {
+                    lastPurge = clock.now
+                    try? await markerState.purgeDeletes(olderThan: purgeAge)
+                }
             }
         })
     }
@@ -165,14 +204,19 @@ public actor LinkManagerService {
 
     // MARK: Engine access (actor-isolated)
 
-    private func takeOutbound(_ records: [ConsumedRecord]) -> ([LinkManagerOutput], [ConsumedRecord]) {
+    /// The assignment is brought up to date first, so that a record of a partition just taken away
+    /// is left unacknowledged for its new owner (``LinkManagerEngine/handleOutbound(key:value:partition:now:)``).
+    private func takeOutbound(
+        _ records: [ConsumedRecord], assigned: [Int], markerState: any BusTable
+    ) async -> ([LinkManagerOutput], [ConsumedRecord]) {
+        let reassigned = await reassignOutbound(assigned, markerState: markerState)
         let time = now()
         var done: [ConsumedRecord] = []
         done.reserveCapacity(records.count)
-        for record in records where engine.handleOutbound(key: record.key, value: record.value, now: time) {
+        for record in records where engine.handleOutbound(key: record.key, value: record.value, partition: record.partition, now: time) {
             done.append(record)
         }
-        return (engine.drain(), done)
+        return (reassigned + engine.drain(), done)
     }
 
     private func takeInbound(_ records: [ConsumedRecord]) -> ([LinkManagerOutput], [ConsumedRecord]) {
@@ -190,6 +234,54 @@ public actor LinkManagerService {
             options.onReassign?(engine.partitions)
         }
         return engine.drain()
+    }
+
+    /// Marker recovery follows the `p2p.out` assignment (`docs/distributed.md`, "Sender-side
+    /// recovery"): partitions taken away are released, newly assigned ones loaded and recovered.
+    private func reassignOutbound(_ assigned: [Int], markerState: any BusTable) async -> [LinkManagerOutput] {
+        let added = engine.assignOutbound(assigned, now: now())
+        let before = engine.counters.markersRecovered
+        for partition in added {
+            do {
+                let entries = try await Self.loadMarkerState(
+                    markerState, partition: partition, limit: engine.maximumTrackedMessages,
+                    timeout: options.markerStateLoadTimeout)
+                engine.recover(partition: partition, entries: entries, now: now())
+            } catch {
+                engine.markerStateUnavailable(partition: partition)
+            }
+        }
+        let owned = (engine.outboundPartitions ?? []).sorted()
+        if owned != reportedOutbound {
+            reportedOutbound = owned
+            options.onOutboundReassign?(owned, engine.counters.markersRecovered - before)
+        }
+        return engine.drain()
+    }
+
+    /// The entries under `p<partition>` of the marker state, at most `limit`, read up to the watch's
+    /// `.caughtUp` within `timeout`.
+    static func loadMarkerState(_ table: any BusTable, partition: Int, limit: Int, timeout: Duration) async throws -> [TableEntry] {
+        let watch = try await table.watch(under: "p\(partition)")
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            watch.cancel()
+        }
+        defer {
+            timer.cancel()
+            watch.cancel()
+        }
+        var entries: [TableEntry] = []
+        for await event in watch {
+            switch event {
+            case .caughtUp: return entries
+            case .put(let entry):
+                entries.append(entry)
+                if entries.count >= limit { return entries }
+            case .deleted: continue
+            }
+        }
+        throw ClusterError(.invalidState, "the marker state of p2p.out partition \(partition) did not load within \(timeout)")
     }
 
     private func takeTick() -> [LinkManagerOutput] {
@@ -213,23 +305,51 @@ public actor LinkManagerService {
             }
             guard !records.isEmpty else { continue }
             let (outputs, done) = await process(records)
-            await sink.carryOut(outputs)
-            if !done.isEmpty { try? await consumer.ack(done) }
+            // A record is acknowledged only once its message's marker state is written.
+            let stateWritten = await sink.carryOut(outputs)
+            if stateWritten, !done.isEmpty { try? await consumer.ack(done) }
         }
     }
 }
 
 /// Carries out engine outputs in order: table writes before the frames that depend on them, every
-/// publish awaited until the bus accepted it.
+/// publish awaited until the bus accepted it. Marker-state writes come first, concurrently (at most
+/// ``maximumConcurrentStateWrites``), so a message's `sent` state is stored before any frame of it
+/// leaves, and hence before the deletion its acknowledgement causes; deletions run concurrently at
+/// the end.
 struct OutputSink: Sendable {
+    static let maximumConcurrentStateWrites = 32
+
     let producer: any BusProducer
     let table: any BusTable
+    let markerState: any BusTable
     let observer: LinkManagerService.PartitionsObserver?
 
-    func carryOut(_ outputs: [LinkManagerOutput]) async {
+    /// Returns `false` when a marker-state write failed (the `p2p.out` records must not be acknowledged).
+    @discardableResult
+    func carryOut(_ outputs: [LinkManagerOutput]) async -> Bool {
+        var puts: [(key: String, value: [UInt8])] = []
+        var deletes: [String] = []
+        for output in outputs {
+            switch output {
+            case .putMarkerState(let key, let value): puts.append((key, value))
+            case .deleteMarkerState(let key): deletes.append(key)
+            default: continue
+            }
+        }
+        let (state, putting, deleting) = (markerState, puts, deletes)
+        let stored = await Self.concurrently(putting.count) { index in
+            do {
+                _ = try await state.put(putting[index].key, putting[index].value)
+            } catch let error as BusError where error.code == .valueTooLarge {
+                // Never storable, so not worth a redelivery: the message is tracked in memory only.
+            }
+        }
         var receipts: [PublishReceipt] = []
         for output in outputs {
             switch output {
+            case .putMarkerState, .deleteMarkerState:
+                continue
             case .publish(let record):
                 if let receipt = try? await producer.send(record) { receipts.append(receipt) }
             case .setPartitions(let id, let partitions):
@@ -240,6 +360,31 @@ struct OutputSink: Sendable {
                 try? await table.delete(SessionPartitions.key(id))
             }
         }
+        _ = await Self.concurrently(deleting.count) { index in try await state.delete(deleting[index]) }
         for receipt in receipts { _ = try? await receipt.accepted() }
+        return stored
+    }
+
+    /// Runs `body(0..<count)` with at most ``maximumConcurrentStateWrites`` at a time; `false` if any failed.
+    private static func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async -> Bool {
+        guard count > 0 else { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            var next = 0
+            var succeeded = true
+            while next < min(count, maximumConcurrentStateWrites) {
+                let index = next
+                group.addTask { (try? await body(index)) != nil }
+                next += 1
+            }
+            for await ok in group {
+                succeeded = succeeded && ok
+                if next < count {
+                    let index = next
+                    group.addTask { (try? await body(index)) != nil }
+                    next += 1
+                }
+            }
+            return succeeded
+        }
     }
 }

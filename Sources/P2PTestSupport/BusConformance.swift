@@ -362,6 +362,66 @@ public struct BusConformance: Sendable {
         watch.cancel()
     }
 
+    /// A watch under a key prefix sees only the keys below it, in its snapshot and live; tombstones
+    /// stay until purged, and `purgeDeletes` spares younger ones and live keys.
+    public func tableWatchUnderPrefixAndPurgeDeletes() async throws {
+        let bus = try await harness.connect()
+        defer { Task { await bus.close() } }
+        let name = unique("table")
+        try await bus.createTable(TableSpec(name: name))
+        let table = try await bus.table(name)
+        let a1 = try await table.put("p1.a", Array("a".utf8))
+        try await table.put("p1.b", Array("b".utf8))
+        try await table.put("p11.c", Array("c".utf8))
+        try await table.put("p2.d", Array("d".utf8))
+        try await table.put("p1", Array("top".utf8))
+        try await table.delete("p1.b")
+        try await expectError(.invalidTableKey) { _ = try await table.watch(under: "bad key") }
+        // A prefix nothing is stored under: caught up at once.
+        let none = try await table.watch(under: "p9")
+        var noneIterator = none.makeAsyncIterator()
+        let firstOfNone = await noneIterator.next()
+        try expect(firstOfNone == .caughtUp, "an empty prefix's watch starts with \(String(describing: firstOfNone))")
+        none.cancel()
+
+        func snapshot(_ watch: TableWatch) async -> [TableEvent] {
+            var iterator = watch.makeAsyncIterator()
+            var events: [TableEvent] = []
+            for _ in 0..<20 {
+                guard let event = await iterator.next(), event != .caughtUp else { break }
+                events.append(event)
+            }
+            return events
+        }
+        let watch = try await table.watch(under: "p1")
+        var iterator = watch.makeAsyncIterator()
+        var first: [TableEvent] = []
+        for _ in 0..<20 {
+            guard let event = await iterator.next(), event != .caughtUp else { break }
+            first.append(event)
+        }
+        try expect(first.count == 2, "snapshot under p1: \(first)")
+        try expect(first.contains(.put(TableEntry(key: "p1.a", value: Array("a".utf8), revision: a1))), "lacks p1.a: \(first)")
+        try expect(first.contains { if case .deleted(key: "p1.b", _) = $0 { true } else { false } }, "lacks p1.b's tombstone")
+        try await table.put("p2.e", Array("e".utf8))
+        try await table.put("p11.f", Array("f".utf8))
+        let live = try await table.put("p1.g", Array("g".utf8))
+        let next = await iterator.next()
+        try expect(next == .put(TableEntry(key: "p1.g", value: Array("g".utf8), revision: live)), "live under p1: \(String(describing: next))")
+        watch.cancel()
+
+        try await table.purgeDeletes(olderThan: .seconds(3600))
+        let kept = await snapshot(try await table.watch(under: "p1"))
+        try expect(kept.contains { if case .deleted(key: "p1.b", _) = $0 { true } else { false } }, "a young tombstone was purged")
+        try await table.purgeDeletes(olderThan: .zero)
+        let purged = await snapshot(try await table.watch(under: "p1"))
+        try expect(Set(purged.compactMap { if case .put(let entry) = $0 { entry.key } else { nil } }) == ["p1.a", "p1.g"], "after purge: \(purged)")
+        try expect(!purged.contains { if case .deleted = $0 { true } else { false } }, "tombstone survived the purge: \(purged)")
+        try expect(try await table.get("p2.d")?.value == Array("d".utf8), "purge touched a live key")
+        let recreated = try await table.create("p1.b", Array("again".utf8))
+        try expect(recreated > live, "revision after purge")
+    }
+
     /// With the broker stalled, `maxInFlight` sends return and the next one waits; all complete after.
     public func backPressureAtInFlightBound() async throws {
         let bus = try await harness.connect()

@@ -24,7 +24,7 @@ public enum WorkerBus {
     /// The tables every worker reads: membership, keys, configuration, session partitions.
     public static let requiredTables = [
         SessionPartitions.tableName, "p2p.group.policies", "p2p.members.info", "p2p.hosted.identities", "p2p.crypto.keys",
-        "config",
+        "config", "p2p.out.markers.state",
     ]
 
     /// Throws naming every missing topic and table.

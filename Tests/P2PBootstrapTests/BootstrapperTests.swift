@@ -5,6 +5,9 @@ import P2PIdentity
 import P2PLinkManager
 import P2PLinkManagerService
 import P2PMembership
+import P2PNetworkMap
+import P2PBus
+import P2PX509
 import P2PSetup
 import Testing
 
@@ -170,5 +173,70 @@ struct BootstrapperTests {
         }
         for app in apps { await app.close() }
         for cluster in clusters { await cluster.stop() }
+    }
+
+    @Test("the network-map home serves, every member publishes its record, and sync mirrors them into a bus")
+    func networkMapFromTheBootstrap() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bootstrapper = Bootstrapper(directory: directory)
+        let first = try bootstrapper.run(Self.plan())
+        #expect(first.created.contains("network-map/network-map-cert.pem"))
+        #expect(try Self.mode(directory, "network-map/network-map-key.pem") == 0o600)
+        let mapCertificate = try Certificate(pemEncoded: String(decoding: try Self.read(directory, "network-map/network-map-cert.pem"), as: UTF8.self))
+        #expect(mapCertificate.cordaRole == .networkMap)
+
+        let service = try NetworkMapService(home: bootstrapper.networkMapHome)
+        let server = try await NetworkMapServer.start(service: service, port: 0)
+        do {
+            let client = try NetworkMapClient(baseURL: "http://127.0.0.1:\(server.port)")
+            let members = try FileManager.default.subpathsOfDirectory(atPath: directory.appending(path: "clusters").path)
+                .filter { $0.hasSuffix("member.json") }.sorted()
+            #expect(members.count == 3)
+            for path in members {
+                let folder = directory.appending(path: "clusters").appending(path: path).deletingLastPathComponent()
+                let record = try MemberRecord.parseMember(Array(try Data(contentsOf: folder.appending(path: "member.json"))))
+                let key = try PrivateKey(pemEncoded: String(contentsOf: folder.appending(path: "member-key.pem"), encoding: .utf8))
+                let chain = [try Certificate(pemEncoded: String(contentsOf: folder.appending(path: "member-cert.pem"), encoding: .utf8))]
+                try await client.publish(try SignedEnvelope.sign(payload: record.encoded(), key: key, chain: chain))
+            }
+            #expect(try await service.entries().count == 3)
+
+            let bus = InProcessBus()
+            for table in BusLayout.standard.tables { try await bus.createTable(table) }
+            let trust = try NetworkTrust(rootPEMFile: directory.appending(path: "network-map/root.pem").path)
+            let report = try await NetworkMapSync(client: client, trust: trust, bus: bus).runOnce()
+            #expect(!report.changes.isEmpty)
+            let watch = try await bus.table(MembershipTables.membersInfo).watch()
+            var mirrored = 0
+            for await event in watch {
+                if case .put = event { mirrored += 1 }
+                if case .caughtUp = event { break }
+            }
+            watch.cancel()
+            #expect(mirrored == 3)
+            await bus.close()
+        } catch {
+            Issue.record(error)
+        }
+        await server.stop()
+
+        // A second bootstrap keeps the map's key, certificate, parameters and records; a changed host moves the
+        // record's serial and a changed parameter moves the parameters' epoch.
+        let again = try bootstrapper.run(Self.plan())
+        #expect(!again.changed)
+        var changed = Self.plan(bobHost: "bob.example")
+        changed.maxMessageSize = 500_000
+        let third = try bootstrapper.run(changed)
+        #expect(third.updated.contains("network-map/network-parameters.json"))
+        let parameters = try NetworkParameters.parseInput(try Self.read(directory, "network-map/network-parameters.json"))
+        #expect(parameters.epoch == 2 && parameters.maxMessageSize == 500_000)
+        let bobRecords = try FileManager.default.subpathsOfDirectory(atPath: directory.appending(path: "clusters/bob").path)
+            .filter { $0.hasSuffix("member.json") }
+        for path in bobRecords {
+            let record = try MemberRecord.parseMember(try Self.read(directory, "clusters/bob/\(path)"))
+            #expect(record.member.serial == 2 && record.member.endpoints == ["https://bob.example:10444"])
+        }
+        #expect(!third.updated.contains("network-map/network-map-cert.pem"))
     }
 }

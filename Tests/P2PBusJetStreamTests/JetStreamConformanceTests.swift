@@ -38,6 +38,7 @@ struct JetStreamConformanceTests {
     @Test func redeliveryAfterAckWait() async throws { try await run { try await $0.redeliveryAfterAckWait() } }
     @Test func idempotentPublish() async throws { try await run { try await $0.idempotentPublish() } }
     @Test func tableCompareAndSetAndWatch() async throws { try await run { try await $0.tableCompareAndSetAndWatch() } }
+    @Test func tableWatchUnderPrefixAndPurgeDeletes() async throws { try await run { try await $0.tableWatchUnderPrefixAndPurgeDeletes() } }
     @Test func backPressureAtInFlightBound() async throws { try await run { try await $0.backPressureAtInFlightBound() } }
     @Test func badInput() async throws { try await run { try await $0.badInput() } }
 }

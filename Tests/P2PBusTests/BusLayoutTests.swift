@@ -9,7 +9,8 @@ struct BusLayoutTests {
         #expect(layout.topics.map(\.name) == [
             "p2p.out", "p2p.in", "link.out", "link.in", "p2p.out.markers", "p2p.app.received_msg", "p2p.delivery.status",
         ])
-        #expect(layout.tables.count == 8)
+        #expect(layout.tables.count == 9)
+        #expect(layout.tables.contains { $0.name == "p2p.out.markers.state" && $0.maxValueBytes == TableSpec.maximumValueBytesLimit })
         #expect(layout.tables.contains { $0.name == "session.out.partitions" })
         for topic in layout.topics { #expect(throws: Never.self) { try topic.validate() } }
     }

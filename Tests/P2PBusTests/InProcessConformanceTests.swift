@@ -47,6 +47,7 @@ struct InProcessConformanceTests {
     @Test func redeliveryAfterAckWait() async throws { try await suite.redeliveryAfterAckWait() }
     @Test func idempotentPublish() async throws { try await suite.idempotentPublish() }
     @Test func tableCompareAndSetAndWatch() async throws { try await suite.tableCompareAndSetAndWatch() }
+    @Test func tableWatchUnderPrefixAndPurgeDeletes() async throws { try await suite.tableWatchUnderPrefixAndPurgeDeletes() }
     @Test func backPressureAtInFlightBound() async throws { try await suite.backPressureAtInFlightBound() }
     @Test func badInput() async throws { try await suite.badInput() }
 }

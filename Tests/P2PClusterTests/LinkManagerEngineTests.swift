@@ -13,18 +13,24 @@ import Testing
 /// `link.out` frame of one is handed to the other, unless the test drops it. Time is injected: the
 /// tests advance `now` and call `tick`, they never sleep.
 final class EnginePair {
-    let alice: LinkManagerEngine
+    /// Replaced by a fresh engine when a test "restarts" Alice's link manager (``restartAlice()``).
+    var alice: LinkManagerEngine
     let bob: LinkManagerEngine
     let aliceIdentity: HoldingIdentity
     let bobIdentity: HoldingIdentity
     private let buses: [InProcessBus]
     private let directories: [MembershipDirectory]
+    private let configuration: LinkManagerConfiguration
     var now: UInt64 = 1_800_000_000_000
     /// Everything written to `p2p.in` / the status topic, per side.
     var delivered: [String: [BusRecord]] = ["alice": [], "bob": []]
     var statuses: [String: [DeliveryStatus]] = ["alice": [], "bob": []]
     /// Frames seen on the wire, by type, in both directions.
     var framesSeen: [LinkFrameType: Int] = [:]
+    /// Alice's `p2p.out.markers.state` table as her engines' outputs leave it (key → sent marker).
+    var markerState: [String: [UInt8]] = [:]
+    /// The `p2p.out.markers` partition of every marker Alice published, by message id.
+    var markerPartitions: [String: Set<Int>] = [:]
     /// Decides whether a frame from `sender` is lost on the way.
     var drop: (_ sender: String, _ frame: LinkFrame) -> Bool = { _, _ in false }
 
@@ -50,6 +56,7 @@ final class EnginePair {
         }
         self.buses = buses
         self.directories = directories
+        self.configuration = configuration
         alice = engines[0]
         bob = engines[1]
         aliceIdentity = network.identities[0][0]
@@ -61,13 +68,28 @@ final class EnginePair {
         for bus in buses { await bus.close() }
     }
 
-    func send(_ n: Int, ttlIn: UInt64 = 60_000) throws {
+    /// A new engine for Alice on her membership, as a second instance or after a crash: it knows
+    /// nothing but what the bus holds. `collect` keeps applying its outputs to ``markerState``.
+    func makeAliceEngine() throws -> LinkManagerEngine {
+        try LinkManagerEngine(directory: directories[0], configuration: configuration, partitions: [0, 1])
+    }
+
+    /// The marker-state entries under `p<partition>`, as a table watch would list them.
+    func markerEntries(partition: Int) -> [TableEntry] {
+        markerState.filter { $0.key.hasPrefix("p\(partition).") }.sorted { $0.key < $1.key }.enumerated().map {
+            TableEntry(key: $0.element.key, value: $0.element.value, revision: UInt64($0.offset + 1))
+        }
+    }
+
+    /// Hands message `n` to Alice from `p2p.out` partition `partition`; `accepted`: whether she may
+    /// acknowledge the record.
+    func send(_ n: Int, ttlIn: UInt64 = 60_000, partition: Int = 0, accepted: Bool = true) throws {
         let message = AppMessage.authenticated(
             AuthenticatedMessage(
                 header: AuthenticatedMessageHeader(
                     destination: bobIdentity, source: aliceIdentity, ttl: now + ttlIn, messageID: try MessageID("m-\(n)")),
                 payload: Array(repeating: UInt8(truncatingIfNeeded: n), count: 100)))
-        #expect(alice.handleOutbound(key: Array("k-\(n)".utf8), value: try message.encoded(), now: now))
+        #expect(alice.handleOutbound(key: Array("k-\(n)".utf8), value: try message.encoded(), partition: partition, now: now) == accepted)
     }
 
     /// Moves the frames back and forth until both engines are quiet (bounded).
@@ -96,10 +118,21 @@ final class EnginePair {
         }
     }
 
-    private func collect(_ side: String, _ outputs: [LinkManagerOutput]) -> [[UInt8]] {
+    func collect(_ side: String, _ outputs: [LinkManagerOutput]) -> [[UInt8]] {
         var frames: [[UInt8]] = []
+        for output in outputs where side == "alice" {
+            switch output {
+            case .putMarkerState(let key, let value): markerState[key] = value
+            case .deleteMarkerState(let key): markerState[key] = nil
+            default: continue
+            }
+        }
         for case .publish(let record) in outputs {
             switch record.topic {
+            case "p2p.out.markers" where side == "alice":
+                if let marker = try? DeliveryMarker(decoding: record.value), let partition = record.partition {
+                    markerPartitions[marker.messageID.value, default: []].insert(partition)
+                }
             case "link.out":
                 guard let out = try? LinkOutRecord(decoding: record.value) else { continue }
                 var buffer = out.frame

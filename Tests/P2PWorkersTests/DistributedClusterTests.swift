@@ -272,19 +272,106 @@ struct DistributedClusterTests {
         await clusters.close()
     }
 
-    /// The `session.out.partitions` table as it stands (read through a watch up to its catch-up).
-    static func sessionPartitions(_ bus: JetStreamBus) async throws -> [String: [Int]] {
-        let watch = try await bus.table(SessionPartitions.tableName).watch()
+    // Alice's cluster runs two link managers. Bob's gateway is stopped (SIGSTOP) before any message,
+    // so no session comes up and every message Alice's link managers take from p2p.out stays owed,
+    // held only in their memory and in p2p.out.markers.state. One of them is SIGKILLed; Bob's gateway
+    // resumes. The survivor takes the dead one's p2p.out partitions when its leases expire (consumer
+    // session timeout, 10 s), recovers their messages from the marker state and delivers them.
+    @Test("a sending link manager SIGKILLed with messages in flight: the survivor recovers them from the marker state")
+    func sendingLinkManagerKilledMidStream() async throws {
+        let clusters = try await Clusters.start(aliceLinkManagers: 2, bobLinkManagers: 1)
+        let (first, total) = (100, 150)
+        let bobGateway = clusters.gateways[1]
+        do {
+            let aliceBus = clusters.buses[0]
+            let victim = clusters.aliceLinkManagers[0]
+            let victimID = "alice-lm-1"
+            // Wait (bounded) until the two instances share p2p.out evenly.
+            let partitions = try await aliceBus.partitionCount(of: "p2p.out")
+            var owned: [Int] = []
+            let deadline = ContinuousClock.now + Self.waitLimit
+            while ContinuousClock.now < deadline {
+                let leases = try await Self.tableEntries(aliceBus, "grp_link-manager_p2p_out")
+                let owners = (0..<partitions).map { leases["p.\($0)"].map { String(decoding: $0, as: UTF8.self) } ?? "" }
+                owned = (0..<partitions).filter { owners[$0] == victimID }
+                if owned.count == partitions / 2, owners.allSatisfy({ !$0.isEmpty }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try #require(owned.count == partitions / 2, "p2p.out did not settle over two link managers: \(clusters.outputs)")
+
+            #expect(kill(bobGateway.pid, SIGSTOP) == 0)
+            try await clusters.send(0..<first)
+            // Every message is tracked: its sent marker is in the state (bounded wait).
+            var state: [String: [UInt8]] = [:]
+            let tracked = ContinuousClock.now + Self.waitLimit
+            while ContinuousClock.now < tracked {
+                state = try await Self.tableEntries(aliceBus, "p2p.out.markers.state")
+                if state.count >= first { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let owedByVictim = state.keys.filter { key in owned.contains { key.hasPrefix("p\($0).") } }.count
+            try #require(state.count == first, "\(state.count) of \(first) messages in the marker state")
+            try #require(owedByVictim > 0, "the victim owed nothing")
+            victim.kill()
+            #expect(kill(bobGateway.pid, SIGCONT) == 0)
+            try await clusters.send(first..<total)
+
+            var received = try await Self.collect(.seconds(45), poll: { try await clusters.bobApp.receive(timeout: .milliseconds(100)) }) {
+                Set($0.map(\.messageID.value)).count >= total
+            }
+            received += try await clusters.bobApp.receive(timeout: .milliseconds(500))
+            let ids = received.map(\.messageID.value)
+            let lost = total - Set(ids).count
+            let duplicates = ids.count - Set(ids).count
+            print("sending link manager killed owing \(owedByVictim) of \(first) messages: \(total) sent, \(lost) lost, \(duplicates) duplicates")
+            #expect(lost == 0, "\(clusters.outputs)")
+            #expect(duplicates == 0)
+            #expect(Set(ids) == Set((0..<total).map { "m-\($0)" }))
+            // A delivered status for every message, those of the dead instance from the survivor.
+            let statuses = try await Self.collect(poll: { try await clusters.aliceApp.statuses(timeout: .milliseconds(100)) }) {
+                Set($0.map(\.messageID.value)).count >= total
+            }
+            let withoutStatus = Set((0..<total).map { "m-\($0)" }).subtracting(statuses.map(\.messageID.value))
+            #expect(withoutStatus.isEmpty, "\(withoutStatus.count) messages without a status")
+            #expect(statuses.allSatisfy { $0.status == .delivered })
+            // Nothing is owed any more: the marker state holds no entry.
+            let empty = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < empty, !state.isEmpty {
+                state = try await Self.tableEntries(aliceBus, "p2p.out.markers.state")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let left = state.count
+            #expect(left == 0, "entries left in the marker state")
+        } catch {
+            _ = kill(bobGateway.pid, SIGCONT)
+            await clusters.close()
+            throw error
+        }
+        for worker in clusters.workers where worker.isRunning {
+            let status = try await worker.terminate()
+            #expect(status == 0, "\(worker.name): \(worker.text)")
+        }
+        await clusters.close()
+    }
+
+    /// A table's live entries as they stand (read through a watch up to its catch-up).
+    static func tableEntries(_ bus: JetStreamBus, _ name: String) async throws -> [String: [UInt8]] {
+        let watch = try await bus.table(name).watch()
         defer { watch.cancel() }
-        var entries: [String: [Int]] = [:]
+        var entries: [String: [UInt8]] = [:]
         for await event in watch {
             switch event {
-            case .put(let entry): entries[entry.key] = try SessionPartitions.decode(entry.value)
+            case .put(let entry): entries[entry.key] = entry.value
             case .deleted(let key, _): entries[key] = nil
             case .caughtUp: return entries
             }
         }
         return entries
+    }
+
+    /// The `session.out.partitions` table as it stands (read through a watch up to its catch-up).
+    static func sessionPartitions(_ bus: JetStreamBus) async throws -> [String: [Int]] {
+        try await tableEntries(bus, SessionPartitions.tableName).mapValues { try SessionPartitions.decode($0) }
     }
 
     /// The partitions a link manager's last `consumes link.in partitions [...]` line names.

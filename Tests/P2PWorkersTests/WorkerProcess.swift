@@ -12,6 +12,7 @@ final class WorkerProcess: @unchecked Sendable {
 
     let name: String
     private let process = Process()
+    private let pipe = Pipe()
     private let lock = NSLock()
     private var output = ""
 
@@ -29,7 +30,6 @@ final class WorkerProcess: @unchecked Sendable {
         name = executable
         process.executableURL = Self.url(executable)
         process.arguments = arguments
-        let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -65,6 +65,7 @@ final class WorkerProcess: @unchecked Sendable {
             kill()
             throw FixtureError("\(name) did not exit in \(timeout): \(text)")
         }
+        collectRemainingOutput()
         return process.terminationStatus
     }
 
@@ -72,6 +73,15 @@ final class WorkerProcess: @unchecked Sendable {
     func terminate() async throws -> Int32 {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
         return try await waitForExit()
+    }
+
+    /// After the exit: what the readability handler has not appended yet (it runs asynchronously), so the text
+    /// is complete when a test reads it.
+    private func collectRemainingOutput() {
+        let handle = pipe.fileHandleForReading
+        handle.readabilityHandler = nil
+        let rest = handle.readDataToEndOfFile()
+        if !rest.isEmpty { lock.withLock { output += String(decoding: rest, as: UTF8.self) } }
     }
 
     /// SIGKILL by PID and reap.

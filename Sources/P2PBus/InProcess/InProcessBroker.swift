@@ -39,9 +39,10 @@ actor InProcessBroker {
 
     struct Table {
         let spec: TableSpec
-        var entries: [String: (value: [UInt8]?, revision: UInt64)] = [:]
+        /// `at`: when the entry was written (bus clock), for ``purgeDeletes(table:olderThan:)``.
+        var entries: [String: (value: [UInt8]?, revision: UInt64, at: Duration)] = [:]
         var revision: UInt64 = 0
-        var watchers: [Int: BoundedChannel<TableEvent>] = [:]
+        var watchers: [Int: (channel: BoundedChannel<TableEvent>, prefix: String?)] = [:]
     }
 
     struct HeldPublish {
@@ -65,7 +66,7 @@ actor InProcessBroker {
 
     func close() {
         closed = true
-        for (_, table) in tables { for (_, watcher) in table.watchers { watcher.finish() } }
+        for (_, table) in tables { for (_, watcher) in table.watchers { watcher.channel.finish() } }
         for (_, waiters) in dataWaiters { for (_, waiter) in waiters { waiter.resume() } }
         dataWaiters = [:]
         held = nil
@@ -292,21 +293,36 @@ actor InProcessBroker {
         }
         table.revision += 1
         let revision = table.revision
-        table.entries[key] = (value, revision)
+        table.entries[key] = (value, revision, clock.now())
         let event: TableEvent = value.map { .put(TableEntry(key: key, value: $0, revision: revision)) }
             ?? .deleted(key: key, revision: revision)
-        let watchers = Array(table.watchers.values)
+        let watchers = table.watchers.values.filter { Self.key(key, isUnder: $0.prefix) }.map(\.channel)
         tables[name] = table
         for watcher in watchers { watcher.enqueue(event) }
         for watcher in watchers { await watcher.waitForSpace() }
         return revision
     }
 
-    func watch(table name: String) throws(BusError) -> TableWatch {
+    /// Tombstones written at least `age` ago are forgotten.
+    func purgeDeletes(table name: String, olderThan age: Duration) throws(BusError) {
+        try checkOpen()
+        guard tables[name] != nil else { throw BusError(.unknownTable, name) }
+        let limit = clock.now() - age
+        tables[name]!.entries = tables[name]!.entries.filter { $0.value.value != nil || $0.value.at > limit }
+    }
+
+    /// Keys whose leading tokens are `prefix` (all keys for `nil`).
+    static func key(_ key: String, isUnder prefix: String?) -> Bool {
+        guard let prefix else { return true }
+        return key.utf8.count > prefix.utf8.count + 1 && key.hasPrefix(prefix + ".")
+    }
+
+    func watch(table name: String, under prefix: String?) throws(BusError) -> TableWatch {
         try checkOpen()
         guard let table = tables[name] else { throw BusError(.unknownTable, name) }
         let channel = BoundedChannel<TableEvent>(capacity: TableWatch.bufferCapacity)
-        for (key, entry) in table.entries.sorted(by: { $0.value.revision < $1.value.revision }) {
+        for (key, entry) in table.entries.sorted(by: { $0.value.revision < $1.value.revision })
+        where Self.key(key, isUnder: prefix) {
             if let value = entry.value {
                 channel.enqueue(.put(TableEntry(key: key, value: value, revision: entry.revision)))
             } else {
@@ -316,7 +332,7 @@ actor InProcessBroker {
         channel.enqueue(.caughtUp)
         let id = nextID
         nextID += 1
-        tables[name]!.watchers[id] = channel
+        tables[name]!.watchers[id] = (channel, prefix)
         return TableWatch(channel: channel) { [weak self] in
             Task { await self?.unwatch(table: name, id: id) }
         }

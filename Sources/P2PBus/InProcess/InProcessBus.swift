@@ -203,6 +203,15 @@ struct InProcessTable: BusTable {
     }
 
     func watch() async throws -> TableWatch {
-        try await broker.watch(table: name)
+        try await broker.watch(table: name, under: nil)
+    }
+
+    func watch(under prefix: String) async throws -> TableWatch {
+        try TableSpec.validateKey(prefix)
+        return try await broker.watch(table: name, under: prefix)
+    }
+
+    func purgeDeletes(olderThan age: Duration) async throws {
+        try await broker.purgeDeletes(table: name, olderThan: age)
     }
 }
