@@ -32,8 +32,8 @@ struct FailureInjectionSuiteTests {
     static let cases: [Case] = [
         Case(name: "receiving-link-manager-kill", shape: .init(linkManagers: 2, gateways: 2)) { clusters in
             let victim = try await sessionHolder(clusters.bob)
-            victim.kill()
-            return "SIGKILL \(victim.name) holding a session"
+            clusters.bob.linkManagers[victim].kill()
+            return "SIGKILL bob-lm-\(victim + 1) (holds a session)"
         },
         Case(name: "sending-link-manager-kill", shape: .init(linkManagers: 2, gateways: 2)) { clusters in
             clusters.alice.linkManagers[0].kill()
@@ -68,11 +68,11 @@ struct FailureInjectionSuiteTests {
         worker.signal(SIGCONT)
     }
 
-    /// A link manager of `side` whose `link.in` share is some session's partitions.
-    static func sessionHolder(_ side: BenchClusters.Side) async throws -> WorkerProcess {
+    /// The index of a link manager of `side` whose `link.in` share is some session's partitions.
+    static func sessionHolder(_ side: BenchClusters.Side) async throws -> Int {
         guard let bus = side.bus else { throw FixtureError("\(side.name): no bus") }
         let held = Set(try await DistributedClusterTests.sessionPartitions(bus).values)
-        guard let holder = side.linkManagers.first(where: { DistributedClusterTests.lastPartitions($0.text).map(held.contains) == true })
+        guard let holder = side.linkManagers.firstIndex(where: { DistributedClusterTests.lastPartitions($0.text).map(held.contains) == true })
         else { throw FixtureError("no link manager of \(side.name) holds a session") }
         return holder
     }
