@@ -46,17 +46,31 @@ struct LoadRun: Sendable {
         let sampler = CPUSampler(clusters)
         let sampling = Task { await sampler.run(until: { Task.isCancelled }) }
         let receiving = Task { try await receive(receiver, start: start, clock: clock) }
+        // On every path out: the sampler and the receiver stop, and an injected fault has finished.
         var faultTask: Task<String, any Error>?
-        var faultAt: Duration?
-        let sent = try await send(clusters, sender: sender, start: start, clock: clock) { index in
-            guard let fault, index == fault.at, faultTask == nil else { return }
-            faultAt = clock.now - start
-            faultTask = Task { try await fault.inject() }
+        func stop() async {
+            sampling.cancel()
+            receiving.cancel()
+            await sampling.value
+            _ = try? await faultTask?.value
         }
-        let note = try await faultTask?.value
-        var received = try await receiving.value
-        sampling.cancel()
-        await sampling.value
+        var faultAt: Duration?
+        let sent: Duration
+        let note: String?
+        var received: LoadResult
+        do {
+            sent = try await send(clusters, sender: sender, start: start, clock: clock) { index in
+                guard let fault, index == fault.at, faultTask == nil else { return }
+                faultAt = clock.now - start
+                faultTask = Task { try await fault.inject() }
+            }
+            note = try await faultTask?.value
+            received = try await receiving.value
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
         received.sendEnd = sent
         received.faultAt = faultAt
         received.faultNote = note
@@ -118,7 +132,7 @@ struct LoadRun: Sendable {
         let expectedEnd = rate.map { Duration.seconds(Double(count) / Double($0)) } ?? .seconds(Double(count) / 500)
         let deadline = start + expectedEnd + drainLimit
         var quietUntil: ContinuousClock.Instant?
-        while clock.now < deadline {
+        while clock.now < deadline, !Task.isCancelled {
             let batch: [AppMessage]
             do {
                 batch = try await receiver.receive(timeout: Self.pollTimeout)
