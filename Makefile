@@ -1,5 +1,5 @@
 # The two set-up commands of the README. Both install missing system packages first.
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench bench-scaling bench-failures clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,6 +22,13 @@ demo: deps build
 ## Runs the micro benchmarks (a separate package under Benchmarks/).
 bench: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark
+
+## The end-to-end suites through release worker processes (PERFORMANCE.md, docs/distributed.md).
+bench-scaling: deps
+	@bash scripts/bench-scaling.sh
+
+bench-failures: deps
+	@bash scripts/bench-failures.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -93,3 +93,14 @@ final class WorkerProcess: @unchecked Sendable {
 
     deinit { kill() }
 }
+
+extension WorkerProcess {
+    /// CPU seconds (user + system) the process used so far; 0 once it has been reaped.
+    var cpuSeconds: Double { ProcessStat.cpuSeconds(pid) ?? 0 }
+
+    /// Sends `number` (SIGSTOP, SIGCONT) to the process by PID while it runs.
+    func signal(_ number: Int32) {
+        guard isRunning else { return }
+        _ = Glibc.kill(pid, number)
+    }
+}
