@@ -29,8 +29,12 @@ extension GatewayService {
 
     /// Follows `reader` for the service's lifetime: every later valid configuration is applied (the
     /// newest wins when several arrive during one change), every rejected one is logged with its code
-    /// and field and counted. `stop()` stops the reader.
-    public func follow(_ reader: ConfigurationReader<GatewayConfiguration>) throws(MembershipError) {
+    /// and field and counted. `adjust` rewrites each configuration before it is applied (a worker's
+    /// per-instance listen address and port). `stop()` stops the reader.
+    public func follow(
+        _ reader: ConfigurationReader<GatewayConfiguration>,
+        adjust: @escaping @Sendable (GatewayConfiguration) -> GatewayConfiguration = { $0 }
+    ) throws(MembershipError) {
         let (changes, continuation) = AsyncStream.makeStream(
             of: GatewayConfiguration.self, bufferingPolicy: .bufferingNewest(1))
         try reader.subscribe { continuation.yield($0) }
@@ -42,7 +46,7 @@ extension GatewayService {
                 metadata: ["code": "\(error.code.rawValue)", "field": "\(error.field ?? "-")", "error": "\(error)"])
         }
         let task = Task {
-            for await configuration in changes { try? await self.apply(configuration) }
+            for await configuration in changes { try? await self.apply(adjust(configuration)) }
         }
         live.withLock { $0.following = Following(reader: reader, changes: continuation, task: task) }
         // A change published between the caller's first read and the subscription.

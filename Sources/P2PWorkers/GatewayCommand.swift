@@ -31,6 +31,12 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Event-loop threads of the HTTPS server and client.")
     public var threads: Int = 1
 
+    @Option(name: .long, help: "Listen on this port instead of the configuration's hostPort (one gateway of several on a host).")
+    public var listenPort: Int?
+
+    @Option(name: .long, help: "Listen on this address instead of the configuration's hostAddress.")
+    public var listenAddress: String?
+
     public init() {}
 
     /// The topics the gateway consumes or publishes.
@@ -41,6 +47,23 @@ public struct GatewayCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+    }
+
+    /// `configuration` with this instance's `--listen-port` and `--listen-address`, which every later configuration
+    /// keeps too; an override that is not a valid port or address is refused before anything starts.
+    func adjusted(_ configuration: GatewayConfiguration) throws -> GatewayConfiguration {
+        let result = Self.override(configuration, port: listenPort, address: listenAddress)
+        do { try result.validate() } catch {
+            throw ValidationError("--listen-port / --listen-address: \(error)")
+        }
+        return result
+    }
+
+    static func override(_ configuration: GatewayConfiguration, port: Int?, address: String?) -> GatewayConfiguration {
+        var result = configuration
+        if let port { result.hostPort = port }
+        if let address { result.hostAddress = address }
+        return result
     }
 
     public func run() async throws {
@@ -59,7 +82,7 @@ public struct GatewayCommand: AsyncParsableCommand {
                     throw ClusterError(
                         .incompleteSetup, "no gateway configuration (p2p.gateway in table config) on the bus (run p2p setup apply)")
                 }
-                configuration = current
+                configuration = try adjusted(current)
                 directory = try await WorkerBus.directory(bus, key: key)
             } catch {
                 reader.stop()
@@ -72,7 +95,8 @@ public struct GatewayCommand: AsyncParsableCommand {
                     bus: bus, directory: directory, configuration: configuration, group: group,
                     sessions: SessionPartitionsDirectory(), memberID: member, logger: logger)
                 do {
-                    try started.follow(reader)
+                    let (port, address) = (listenPort, listenAddress)
+                    try started.follow(reader) { Self.override($0, port: port, address: address) }
                 } catch {
                     await started.stop()
                     throw error

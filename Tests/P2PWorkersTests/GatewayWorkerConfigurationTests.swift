@@ -71,4 +71,53 @@ struct GatewayWorkerConfigurationTests {
             throw error
         }
     }
+
+    @Test("--listen-port gives one gateway of a cluster its own port, kept across configuration changes")
+    func aPerInstancePortOverridesTheConfiguration() async throws {
+        let configuredPort = try FreePort.find()
+        let network = try DemoNetwork.generate(clusters: [DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: configuredPort)])
+        let server = try await NATSServer.start()
+        defer { server.stop() }
+        let directory = server.directory
+        let keyPath = directory.appendingPathComponent("cluster.key").path
+        let networkPath = directory.appendingPathComponent("network.json").path
+        let caPath = directory.appendingPathComponent("ca.pem").path
+        try network.clusterKeys[0].write(toNewFile: keyPath)
+        try Data(network.networkFiles[0]).write(to: URL(fileURLWithPath: networkPath))
+        try Data(network.rootCertificatePEM.utf8).write(to: URL(fileURLWithPath: caPath))
+        #expect(try await P2PBinary.run(["bus", "setup", "--url", server.url]).status == 0)
+        #expect(try await P2PBinary.run(["setup", "apply", "--url", server.url, "--cluster-key", keyPath, networkPath]).status == 0)
+
+        let arguments = ["--url", server.url, "--cluster-key", keyPath, "--connect-attempts", "2"]
+        let ownPort = try FreePort.find()
+        let first = try WorkerProcess("p2p-gateway", arguments)
+        let second = try WorkerProcess("p2p-gateway", arguments + ["--listen-port", "\(ownPort)", "--listen-address", "127.0.0.1"])
+        do {
+            try await first.waitFor("listening on port \(configuredPort)")
+            try await second.waitFor("listening on port \(ownPort)")
+            #expect(try Self.post(port: ownPort, caFile: caPath) == "415")
+
+            // The cluster's configuration moves to a new port: the first gateway follows, the second keeps its own.
+            let newPort = try FreePort.find()
+            let file = directory.appendingPathComponent("gateway.json")
+            try Data(#"{"hostAddress": "127.0.0.1", "hostPort": \#(newPort), "maxRequestSizeBytes": 65536}"#.utf8).write(to: file)
+            #expect(try await P2PBinary.run(["setup", "config-gateway", "--url", server.url, file.path]).status == 0)
+            try await first.waitFor("gateway configuration applied")
+            try await second.waitFor("gateway configuration applied")
+            #expect(try Self.post(port: newPort, caFile: caPath) == "415")
+            #expect(try Self.post(port: ownPort, caFile: caPath) == "415")
+            #expect(try Self.post(port: configuredPort, caFile: caPath) == "curl exit 7")
+            #expect(try await first.terminate() == 0)
+            #expect(try await second.terminate() == 0)
+        } catch {
+            first.kill()
+            second.kill()
+            throw error
+        }
+
+        // An override that is not a port is refused before anything starts.
+        let refused = try WorkerProcess("p2p-gateway", arguments + ["--listen-port", "0"])
+        #expect(try await refused.waitForExit() != 0)
+        #expect(refused.text.contains("--listen-port"), "\(refused.text)")
+    }
 }
