@@ -26,11 +26,11 @@ struct GatewayWorkerConfigurationTests {
         return process.terminationStatus == 0 ? output : "curl exit \(process.terminationStatus)"
     }
 
-    @Test func aNewPortIsAppliedAndAnInvalidConfigurationIsLoggedAndIgnored() async throws {
-        let oldPort = try FreePort.find()
-        let network = try DemoNetwork.generate(clusters: [DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: oldPort)])
+    /// A nats-server with the layout and Bob's one-identity cluster applied, its gateway configured on `port`; the
+    /// cluster key's and the CA certificate's paths.
+    static func bobCluster(port: Int) async throws -> (server: NATSServer, keyPath: String, caPath: String) {
+        let network = try DemoNetwork.generate(clusters: [DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: port)])
         let server = try await NATSServer.start()
-        defer { server.stop() }
         let directory = server.directory
         let keyPath = directory.appendingPathComponent("cluster.key").path
         let networkPath = directory.appendingPathComponent("network.json").path
@@ -42,6 +42,14 @@ struct GatewayWorkerConfigurationTests {
         #expect(setup.status == 0, "\(setup.stderr)")
         let apply = try await P2PBinary.run(["setup", "apply", "--url", server.url, "--cluster-key", keyPath, networkPath])
         #expect(apply.status == 0, "\(apply.stderr)")
+        return (server, keyPath, caPath)
+    }
+
+    @Test func aNewPortIsAppliedAndAnInvalidConfigurationIsLoggedAndIgnored() async throws {
+        let oldPort = try FreePort.find()
+        let (server, keyPath, caPath) = try await Self.bobCluster(port: oldPort)
+        defer { server.stop() }
+        let directory = server.directory
 
         let gateway = try WorkerProcess("p2p-gateway", ["--url", server.url, "--cluster-key", keyPath, "--connect-attempts", "2"])
         do {
@@ -75,18 +83,9 @@ struct GatewayWorkerConfigurationTests {
     @Test("--listen-port gives one gateway of a cluster its own port, kept across configuration changes")
     func aPerInstancePortOverridesTheConfiguration() async throws {
         let configuredPort = try FreePort.find()
-        let network = try DemoNetwork.generate(clusters: [DemoNetwork.ClusterPlan(organisations: ["Bob Corp"], port: configuredPort)])
-        let server = try await NATSServer.start()
+        let (server, keyPath, caPath) = try await Self.bobCluster(port: configuredPort)
         defer { server.stop() }
         let directory = server.directory
-        let keyPath = directory.appendingPathComponent("cluster.key").path
-        let networkPath = directory.appendingPathComponent("network.json").path
-        let caPath = directory.appendingPathComponent("ca.pem").path
-        try network.clusterKeys[0].write(toNewFile: keyPath)
-        try Data(network.networkFiles[0]).write(to: URL(fileURLWithPath: networkPath))
-        try Data(network.rootCertificatePEM.utf8).write(to: URL(fileURLWithPath: caPath))
-        #expect(try await P2PBinary.run(["bus", "setup", "--url", server.url]).status == 0)
-        #expect(try await P2PBinary.run(["setup", "apply", "--url", server.url, "--cluster-key", keyPath, networkPath]).status == 0)
 
         let arguments = ["--url", server.url, "--cluster-key", keyPath, "--connect-attempts", "2"]
         let ownPort = try FreePort.find()
