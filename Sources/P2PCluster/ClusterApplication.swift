@@ -17,6 +17,11 @@ public final class ClusterApplication: Sendable {
         public var redeliveries = 0
         /// Another `p2p.in` record with the same record id (the topic stored the message twice).
         public var storedCopies = 0
+
+        public init(redeliveries: Int = 0, storedCopies: Int = 0) {
+            self.redeliveries = redeliveries
+            self.storedCopies = storedCopies
+        }
     }
 
     public let topics: LinkManagerTopics
