@@ -6,7 +6,8 @@ import P2PTestSupport
 import Testing
 
 /// The failure-injection suite: the distributed path with a fault injected mid-stream at a fixed
-/// offered rate, each case on fresh clusters, reporting lost and duplicate messages, the time to
+/// offered rate, each case on fresh clusters, reporting lost and duplicate messages (those that reached
+/// the application, the redeliveries its filter dropped, and the records `p2p.in` holds twice), the time to
 /// recover (from the fault until delivery throughput is back above half its pre-fault rate) and the
 /// p99 latency of the messages due meanwhile. A measurement that runs only when `P2P_FAILURE_BENCH`
 /// names the messages per case (`scripts/bench-failures.sh` sets it); the smoke case keeps the
@@ -57,7 +58,8 @@ struct FailureInjectionSuiteTests {
     ]
 
     static let columns = [
-        "fault", "fault at s", "pre-fault msg/s", "delivered", "lost", "duplicates", "time to recover s", "p99 during fault ms",
+        "fault", "fault at s", "pre-fault msg/s", "delivered", "lost", "duplicates", "redeliveries dropped",
+        "stored twice in p2p.in", "time to recover s", "p99 during fault ms",
         "p99 overall ms", "max ms",
     ]
 
@@ -82,8 +84,11 @@ struct FailureInjectionSuiteTests {
         let clusters = try await BenchClusters.start(failure.shape)
         do {
             let fault = LoadRun.Fault(at: count / 5) { try await failure.inject(clusters) }
-            let result = try await LoadRun(count: count, rate: rate, label: failure.name, fault: fault).run(clusters)
+            let result = try await LoadRun(count: count, rate: rate, label: failure.name, fault: fault, audit: true).run(clusters)
             await clusters.close()
+            print(
+                "\(failure.name): application dropped \(result.redeliveriesDropped) redeliveries and \(result.storedCopiesDropped) "
+                    + "stored copies; p2p.in holds \(result.inbox?.records ?? -1) records of \(result.inbox?.distinct ?? -1) messages")
             return result
         } catch {
             await clusters.close()
@@ -96,7 +101,7 @@ struct FailureInjectionSuiteTests {
         return [
             result.faultNote ?? failure.name, result.faultAt.map { String(format: "%.1f", LoadResult.seconds($0)) } ?? "—",
             result.preFaultRate.map { String(format: "%.0f", $0) } ?? "—", "\(result.delivered)/\(result.count)", "\(result.lost)",
-            "\(result.duplicates)", recovery, LoadResult.milliseconds(result.p99DuringFault),
+            "\(result.duplicates)", "\(result.redeliveriesDropped)", result.inbox.map { "\($0.storedCopies)" } ?? "—", recovery, LoadResult.milliseconds(result.p99DuringFault),
             LoadResult.milliseconds(result.latency(0.99)), LoadResult.milliseconds(result.latency(1.0)),
         ]
     }
@@ -115,6 +120,7 @@ struct FailureInjectionSuiteTests {
         let markdown = ResultsTable(columns: Self.columns, rows: [Self.row(failure, result)]).markdown
 
         #expect(result.delivered == 100 && result.duplicates == 0)
+        #expect(result.inbox?.records == 100 && result.inbox?.storedCopies == 0)
         #expect(result.faultAt != nil && result.faultNote == "SIGSTOP bob-gw-1 for 0.5 s")
         #expect(result.preFaultRate != nil && result.p99DuringFault != nil)
         #expect(markdown.contains("| SIGSTOP bob-gw-1 for 0.5 s | "), "\(markdown)")
@@ -133,7 +139,7 @@ struct FailureInjectionSuiteTests {
                 table.rows.append(Self.row(failure, result))
             } catch {
                 Issue.record(error, "\(failure.name)")
-                table.rows.append([failure.name, "failed: \(String(describing: error).prefix(200))"] + Array(repeating: "—", count: 8))
+                table.rows.append([failure.name, "failed: \(String(describing: error).prefix(200))"] + Array(repeating: "—", count: Self.columns.count - 2))
             }
             print("failure \(failure.name): " + table.rows.last!.joined(separator: " | "))
         }

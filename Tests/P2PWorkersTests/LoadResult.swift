@@ -18,7 +18,14 @@ struct LoadResult: Sendable {
     let count: Int
     let rate: Int?
     var deliveries: [Delivery] = []
+    /// Copies of a message that reached the application past `ClusterApplication`'s redelivery filter.
     var duplicates = 0
+    /// Copies the application's filter dropped: redeliveries of the same `p2p.in` record (its
+    /// acknowledgement lost), and records stored twice in `p2p.in`.
+    var redeliveriesDropped = 0
+    var storedCopiesDropped = 0
+    /// Records of the run read back from the receiving cluster's `p2p.in` afterwards (`InboxAudit`).
+    var inbox: InboxAudit?
     var receiveErrors = 0
     var sendEnd = Duration.zero
     var faultAt: Duration?

@@ -31,6 +31,8 @@ struct LoadRun: Sendable {
     var fault: Fault?
     /// How long the receiver waits for the last messages after everything was sent.
     var drainLimit = Duration.seconds(60)
+    /// Whether to read Bob's `p2p.in` back afterwards and count its records per message (``InboxAudit``).
+    var audit = false
 
     func run(_ clusters: BenchClusters) async throws -> LoadResult {
         guard (1...Self.maximumMessages).contains(count), rate.map({ (1...Self.maximumRate).contains($0) }) ?? true,
@@ -43,6 +45,7 @@ struct LoadRun: Sendable {
 
         let clock = ContinuousClock()
         let start = clock.now
+        let dropped = receiver.counters
         let sampler = CPUSampler(clusters)
         let sampling = Task { await sampler.run(until: { Task.isCancelled }) }
         let receiving = Task { try await receive(receiver, start: start, clock: clock) }
@@ -75,12 +78,18 @@ struct LoadRun: Sendable {
         received.faultAt = faultAt
         received.faultNote = note
         received.cpu = sampler.used
+        let counters = receiver.counters
+        received.redeliveriesDropped = counters.redeliveries - dropped.redeliveries
+        received.storedCopiesDropped = counters.storedCopies - dropped.storedCopies
+        if audit, let bus = clusters.bob.bus {
+            received.inbox = try await InboxAudit.read(bus, topic: receiver.topics.p2pIn, label: label, expected: count)
+        }
         return received
     }
 
     /// One message through before the clock starts, so the sessions exist.
     private func warmUp(_ clusters: BenchClusters, sender: ClusterApplication, receiver: ClusterApplication) async throws {
-        let id = "\(label)-warm-up"
+        let id = Self.warmUpID(label)
         _ = try await sender.send(try message(id, sentAt: .zero, clusters), key: Array(id.utf8)).accepted()
         let deadline = ContinuousClock.now + BenchClusters.waitLimit
         while ContinuousClock.now < deadline {
@@ -158,6 +167,8 @@ struct LoadRun: Sendable {
         }
         return result
     }
+
+    static func warmUpID(_ label: String) -> String { "\(label)-warm-up" }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
