@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "P2PErrors", targets: ["P2PErrors"]),
+        .library(name: "P2PDurableStorage", targets: ["P2PDurableStorage"]),
         .library(name: "P2PIdentity", targets: ["P2PIdentity"]),
         .library(name: "P2PWire", targets: ["P2PWire"]),
         .library(name: "P2PCrypto", targets: ["P2PCrypto"]),
@@ -65,6 +66,10 @@ let package = Package(
         // MARK: - Wire types and codecs
         .target(
             name: "P2PErrors",
+            swiftSettings: strict),
+        .target(
+            name: "P2PDurableStorage",
+            dependencies: ["P2PErrors"],
             swiftSettings: strict),
         .target(
             name: "P2PIdentity",
@@ -173,7 +178,7 @@ let package = Package(
         // MARK: - Metrics
         .target(
             name: "P2PBootstrap",
-            dependencies: ["P2PErrors", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PNetworkMap"],
+            dependencies: ["P2PDurableStorage", "P2PErrors", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PNetworkMap"],
             swiftSettings: strict),
         .target(
             name: "P2PHTTPServer",
@@ -200,6 +205,7 @@ let package = Package(
         .target(
             name: "P2PNetworkMap",
             dependencies: [
+                "P2PDurableStorage",
                 "P2PErrors", "P2PSetup", "P2PMembership", "P2PIdentity", "P2PX509", "P2PCrypto", "P2PBus", "P2PHTTPServer", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -211,6 +217,7 @@ let package = Package(
         .target(
             name: "P2PDoorman",
             dependencies: [
+                "P2PDurableStorage",
                 "P2PErrors",
                 "P2PX509", "P2PIdentity", "P2PHTTPServer", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -362,6 +369,9 @@ let package = Package(
                 "P2PBootstrap", "P2PCluster", "P2PSetup", "P2PMembership", "P2PX509", "P2PIdentity", "P2PBus", "P2PLinkManager",
                 "P2PLinkManagerService", "P2PNetworkMap", "P2PTestSupport",
             ]),
+        .testTarget(
+            name: "P2PDurableStorageTests",
+            dependencies: ["P2PDurableStorage"]),
         .testTarget(
             name: "P2PHTTPServerTests",
             dependencies: [

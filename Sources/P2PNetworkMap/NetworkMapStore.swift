@@ -1,4 +1,5 @@
 import Foundation
+import P2PDurableStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,35 +91,11 @@ struct NetworkMapStore: Sendable {
 
     // MARK: Durable writes
 
-    /// Temporary file, write, fsync, rename, fsync of the directory.
+    /// Temporary file, write, fsync, rename, fsync of the directory (``P2PDurableStorage/DurableStorage``).
     static func writeAtomically(_ bytes: [UInt8], to url: URL) throws(NetworkMapError) {
-        let temporary = url.path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw NetworkMapError(.storageFailed, "cannot create \(temporary): errno \(errno)") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard written > 0 else {
-                close(descriptor)
-                unlink(temporary)
-                throw NetworkMapError(.storageFailed, "write \(temporary): errno \(errno)")
-            }
-            offset += written
+        do { try DurableStorage.write(bytes, to: url, mode: 0o644) } catch {
+            throw NetworkMapError(.storageFailed, error.detail)
         }
-        guard fsync(descriptor) == 0 else {
-            close(descriptor)
-            unlink(temporary)
-            throw NetworkMapError(.storageFailed, "fsync \(temporary): errno \(errno)")
-        }
-        close(descriptor)
-        guard rename(temporary, url.path) == 0 else {
-            unlink(temporary)
-            throw NetworkMapError(.storageFailed, "rename to \(url.path): errno \(errno)")
-        }
-        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw NetworkMapError(.storageFailed, "open directory of \(url.path)") }
-        defer { close(directory) }
-        guard fsync(directory) == 0 else { throw NetworkMapError(.storageFailed, "fsync directory of \(url.path)") }
     }
 }
 

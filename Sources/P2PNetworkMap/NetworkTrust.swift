@@ -1,4 +1,5 @@
 public import Foundation
+import P2PDurableStorage
 public import P2PX509
 import P2PIdentity
 import P2PMembership
@@ -106,16 +107,14 @@ public struct NetworkTrust: Sendable {
 /// Bounded reads of small files.
 enum FileLimits {
     static func readBytes(_ path: String, maximumBytes: Int) throws(NetworkMapError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw NetworkMapError(.invalidServerHome, "cannot read \(path)") }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
-        } catch {
-            throw NetworkMapError(.invalidServerHome, "cannot read \(path)")
+        let bytes: [UInt8]?
+        do { bytes = try DurableStorage.read(URL(fileURLWithPath: path), maximumBytes: maximumBytes) } catch {
+            throw error.code == .tooLarge
+                ? NetworkMapError(.tooLarge, "\(path) is larger than \(maximumBytes) bytes")
+                : NetworkMapError(.invalidServerHome, "cannot read \(path)")
         }
-        guard data.count <= maximumBytes else { throw NetworkMapError(.tooLarge, "\(path) is larger than \(maximumBytes) bytes") }
-        return [UInt8](data)
+        guard let bytes else { throw NetworkMapError(.invalidServerHome, "cannot read \(path)") }
+        return bytes
     }
 
     static func readText(_ path: String, maximumBytes: Int) throws(NetworkMapError) -> String {
