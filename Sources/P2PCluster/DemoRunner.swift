@@ -165,9 +165,7 @@ public enum DemoRunner {
         let origin = clock.now
 
         func message(_ id: String, intended: Duration) throws -> AppMessage {
-            var payload = [UInt8](repeating: 0x5A, count: options.payloadBytes)
-            let nanoseconds = UInt64(intended.components.seconds) * 1_000_000_000 + UInt64(intended.components.attoseconds / 1_000_000_000)
-            for index in 0..<8 { payload[index] = UInt8(truncatingIfNeeded: nanoseconds >> (56 - 8 * UInt64(index))) }
+            let payload = LatencyProbe.payload(size: options.payloadBytes, intended: intended)
             return .authenticated(
                 AuthenticatedMessage(
                     header: AuthenticatedMessageHeader(
@@ -188,31 +186,8 @@ public enum DemoRunner {
         log("sessions established; sending \(options.messages) messages of \(options.payloadBytes) bytes at \(options.rate)/s")
 
         // Receiver: arrival − intended send time, per distinct message id.
-        let receiving = Task { () throws -> (latencies: [Duration], duplicates: Int, last: ContinuousClock.Instant) in
-            var seen = Set<String>()
-            var latencies: [Duration] = []
-            var duplicates = 0
-            var last = clock.now
-            let deadline = clock.now + options.timeout
-            while seen.count < options.messages, clock.now < deadline {
-                for case .authenticated(let received) in try await receiver.receive(timeout: .milliseconds(50)) {
-                    let arrival = clock.now
-                    guard seen.insert(received.header.messageID.value).inserted else {
-                        duplicates += 1
-                        continue
-                    }
-                    var nanoseconds: UInt64 = 0
-                    for byte in received.payload.prefix(8) { nanoseconds = nanoseconds << 8 | UInt64(byte) }
-                    latencies.append(arrival - (origin + .nanoseconds(Int64(nanoseconds))))
-                    last = arrival
-                }
-            }
-            // Late copies would show up now.
-            for case .authenticated(let received) in try await receiver.receive(timeout: .milliseconds(500)) {
-                if !seen.insert(received.header.messageID.value).inserted { duplicates += 1 }
-            }
-            return (latencies.sorted(), duplicates, last)
-        }
+        let (messages, timeout) = (options.messages, options.timeout)
+        let receiving = Task { try await LatencyProbe.collect(from: receiver, count: messages, origin: origin, timeout: timeout) }
 
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(options.rate))
         let start = clock.now

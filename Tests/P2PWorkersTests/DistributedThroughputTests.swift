@@ -40,10 +40,7 @@ struct DistributedThroughputTests {
         let clock = ContinuousClock()
         let origin = clock.now
         func message(_ id: String) throws -> AppMessage {
-            var payload = [UInt8](repeating: 0x5A, count: Self.payloadBytes)
-            let sent = clock.now - origin
-            let nanoseconds = UInt64(sent.components.seconds) * 1_000_000_000 + UInt64(sent.components.attoseconds / 1_000_000_000)
-            for index in 0..<8 { payload[index] = UInt8(truncatingIfNeeded: nanoseconds >> (56 - 8 * UInt64(index))) }
+            let payload = LatencyProbe.payload(size: Self.payloadBytes, intended: clock.now - origin)
             return .authenticated(
                 AuthenticatedMessage(
                     header: AuthenticatedMessageHeader(
@@ -59,30 +56,7 @@ struct DistributedThroughputTests {
         try #require(warm.contains { $0.messageID.value == "warm-up" }, "no warm-up: \(clusters.outputs)")
 
         let receiver = clusters.bobApp!
-        let receiving = Task { () throws -> (latencies: [Duration], duplicates: Int, last: ContinuousClock.Instant) in
-            var seen = Set<String>()
-            var latencies: [Duration] = []
-            var duplicates = 0
-            var last = clock.now
-            let deadline = clock.now + .seconds(120)
-            while seen.count < count, clock.now < deadline {
-                for case .authenticated(let received) in try await receiver.receive(timeout: .milliseconds(50)) {
-                    let arrival = clock.now
-                    guard seen.insert(received.header.messageID.value).inserted else {
-                        duplicates += 1
-                        continue
-                    }
-                    var nanoseconds: UInt64 = 0
-                    for byte in received.payload.prefix(8) { nanoseconds = nanoseconds << 8 | UInt64(byte) }
-                    latencies.append(arrival - (origin + .nanoseconds(Int64(nanoseconds))))
-                    last = arrival
-                }
-            }
-            for case .authenticated(let received) in try await receiver.receive(timeout: .milliseconds(500)) {
-                if !seen.insert(received.header.messageID.value).inserted { duplicates += 1 }
-            }
-            return (latencies.sorted(), duplicates, last)
-        }
+        let receiving = Task { try await LatencyProbe.collect(from: receiver, count: count, origin: origin, timeout: .seconds(120)) }
 
         let start = clock.now
         var receipts: [PublishReceipt] = []

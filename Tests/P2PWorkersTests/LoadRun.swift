@@ -99,9 +99,7 @@ struct LoadRun: Sendable {
     }
 
     private func message(_ id: String, sentAt offset: Duration, _ clusters: BenchClusters) throws -> AppMessage {
-        var payload = [UInt8](repeating: 0x5A, count: payloadBytes)
-        let nanoseconds = UInt64(max(0, Self.nanoseconds(offset)))
-        for index in 0..<8 { payload[index] = UInt8(truncatingIfNeeded: nanoseconds >> (56 - 8 * UInt64(index))) }
+        let payload = LatencyProbe.payload(size: payloadBytes, intended: offset)
         return .authenticated(
             AuthenticatedMessage(
                 header: AuthenticatedMessageHeader(
@@ -156,9 +154,7 @@ struct LoadRun: Sendable {
                     result.duplicates += 1
                     continue
                 }
-                var nanoseconds: UInt64 = 0
-                for byte in message.payload.prefix(8) { nanoseconds = nanoseconds << 8 | UInt64(byte) }
-                let intended = Duration.nanoseconds(Int64(nanoseconds))
+                let intended = LatencyProbe.intended(message.payload)
                 result.deliveries.append(LoadResult.Delivery(intended: intended, arrival: arrival))
             }
             // Once all arrived, listen half a second more for duplicates.
@@ -169,10 +165,6 @@ struct LoadRun: Sendable {
     }
 
     static func warmUpID(_ label: String) -> String { "\(label)-warm-up" }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
 }
 
 /// Reads every process's CPU time periodically and keeps the first and last reading of each, so a
