@@ -45,25 +45,13 @@ public final class NATSServer: @unchecked Sendable {
 
     /// Starts the process (again, after `kill`) and waits until the port accepts connections.
     public func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
         let log = directory.appendingPathComponent("server.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ServerProcess.start(Self.executable, arguments, log: log)
         lock.withLock { self.process = process }
-        let clock = ContinuousClock()
-        let deadline = clock.now + Self.startTimeout
-        // Check readiness before the deadline on every pass: a waiter that wakes late (the
-        // cooperative pool busy with other tests) must still see a server that came up in time.
-        while true {
-            if Self.accepts(port: port) { return }
-            guard process.isRunning, clock.now < deadline else { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let port = self.port
+        if try await ServerProcess.waitUntilReady(process, timeout: Self.startTimeout, interval: .milliseconds(20), ready: {
+            Self.accepts(port: port)
+        }) { return }
         stopNow()
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         throw FixtureError("nats-server on port \(port) did not start: \(text.suffix(500))")

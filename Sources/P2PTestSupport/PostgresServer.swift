@@ -89,44 +89,24 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs a command to completion (they are short: initdb, psql), output to `log`.
     private static func runToEnd(_ executable: String, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Int32 {
-        let process = Process()
         let (path, full) = command(executable, arguments)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = full
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ServerProcess.start(path, full, log: log, environment: environment)
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     private func launch(bin: String, data: String) async throws {
-        let process = Process()
         let (path, arguments) = Self.command(
             bin + "/postgres",
             ["-D", data, "-p", "\(port)", "-k", directory.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
              "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let log = directory.appendingPathComponent("server.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ServerProcess.start(path, arguments, log: directory.appendingPathComponent("server.log"))
         lock.withLock { self.process = process }
-        let clock = ContinuousClock()
-        let deadline = clock.now + Self.startTimeout
-        while true {
-            // Accepting TCP is not enough (the server answers "starting up" for a while): wait for the log line.
-            if NATSServer.accepts(port: port), self.log("server.log").contains("ready to accept connections") { return }
-            guard process.isRunning, clock.now < deadline else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let port = self.port
+        // Accepting TCP is not enough (the server answers "starting up" for a while): wait for the log line.
+        if try await ServerProcess.waitUntilReady(process, timeout: Self.startTimeout, interval: .milliseconds(50), ready: {
+            NATSServer.accepts(port: port) && self.log("server.log").contains("ready to accept connections")
+        }) { return }
         stopNow()
         throw FixtureError("postgres on port \(port) did not start: \(self.log("server.log").suffix(800))")
     }
