@@ -33,7 +33,16 @@ final class KVBucket: @unchecked Sendable {
             config.StorageType = js_FileStorage
             var store: OpaquePointer?
             let status = js_CreateKeyValue(&store, nats.context, &config)
-            guard status == NATS_OK else { throw BusError(.serverError, "create bucket \(bucket): \(lastNATSError(status))") }
+            guard status == NATS_OK else {
+                // Another worker may have created it between our lookup and our create (two members of a
+                // consumer group starting together): the server then refuses ours, and the bucket is there.
+                let error = lastNATSError(status)
+                if js_KeyValue(&existing, nats.context, bucket) == NATS_OK {
+                    kvStore_Destroy(existing)
+                    return false
+                }
+                throw BusError(.serverError, "create bucket \(bucket): \(error)")
+            }
             kvStore_Destroy(store)
             return true
         }

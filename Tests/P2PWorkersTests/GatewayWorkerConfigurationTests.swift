@@ -90,9 +90,9 @@ struct GatewayWorkerConfigurationTests {
         let arguments = ["--url", server.url, "--cluster-key", keyPath, "--connect-attempts", "2"]
         let ownPort = try FreePort.find()
         let first = try WorkerProcess("p2p-gateway", arguments)
+        try await first.waitFor("listening on port \(configuredPort)")
         let second = try WorkerProcess("p2p-gateway", arguments + ["--listen-port", "\(ownPort)", "--listen-address", "127.0.0.1"])
         do {
-            try await first.waitFor("listening on port \(configuredPort)")
             try await second.waitFor("listening on port \(ownPort)")
             #expect(try Self.post(port: ownPort, caFile: caPath) == "415")
 
